@@ -1,0 +1,178 @@
+import { Logger } from '@nestjs/common';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { EventEmitter } from 'node:events';
+import { Observable, throwError } from 'rxjs';
+import { NsqUnavailableError } from '../errors/nsq-unavailable.error.js';
+import { NsqUnsupportedError } from '../errors/nsq-unsupported.error.js';
+import { NsqEventType, NsqStatus, type NsqEvents } from '../events/nsq.events.js';
+import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
+import { serializerFor } from '../nsq/nsq-codecs.js';
+import { NsqProducer } from '../nsq/nsq-producer.js';
+import { toPublishRequest } from '../nsq/nsq-publish-request.js';
+import { toNsqjsConnectionConfig } from '../nsq/nsqjs-config.js';
+import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
+import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/resolve-client-options.js';
+
+/**
+ * Publishes Nest events to NSQ. `emit(topic, payload)` completes when nsqd
+ * acknowledged the message and errors with a typed error otherwise.
+ *
+ * @example
+ * ```ts
+ * @Module({ imports: [ClientsModule.register([{ name: 'NSQ', customClass: ClientNsq, options: { nsqdTcpAddresses: ['127.0.0.1:4150'] } }])] })
+ * export class AppModule {}
+ *
+ * constructor(@Inject('NSQ') private readonly nsq: ClientNsq) {}
+ * await lastValueFrom(this.nsq.emit('orders.created', order), { defaultValue: undefined });
+ * ```
+ */
+export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
+  protected readonly logger = new Logger(ClientNsq.name);
+  protected readonly options: ResolvedClientNsqOptions;
+  protected override serializer: NsqSerializer;
+  private readonly events = new EventEmitter();
+  private producer: NsqProducer | undefined;
+  private connectPromise: Promise<void> | undefined;
+  private closePromise: Promise<void> | undefined;
+  private closing = false;
+  private producerClosed = false;
+  /** Emits accepted before close() and not yet settled: close() lets them finish. */
+  private acceptedEmits = 0;
+  private readonly emitsSettled = new Set<() => void>();
+
+  constructor(options: ClientNsqOptions) {
+    super();
+    this.options = resolveClientOptions(options);
+    this.serializer = options.serializer ?? serializerFor(this.options.codec);
+    // An 'error' event with no listener would throw; errors are also logged.
+    this.events.on(NsqEventType.ERROR, () => undefined);
+  }
+
+  /**
+   * Starts the connections (once) and resolves when an nsqd is ready. Rejects
+   * with NsqUnavailableError after `connectTimeoutMs`; the client keeps
+   * retrying in the background, and later emits wait for it (bounded).
+   */
+  async connect(): Promise<void> {
+    if (this.closing) throw new NsqUnavailableError('the NSQ client is closed');
+    this.connectPromise ??= this.ensureProducer().whenAvailable(this.options.connectTimeoutMs);
+    const attempt = this.connectPromise;
+    try {
+      await attempt;
+    } catch (error) {
+      if (this.connectPromise === attempt) this.connectPromise = undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Waits (up to `closeTimeoutMs`) for unacknowledged publishes, then closes
+   * every connection. Idempotent; safe when the client never connected.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.closePromise ??= (async () => {
+      const deadline = Date.now() + this.options.closeTimeoutMs;
+      await this.whenEmitsSettled(this.options.closeTimeoutMs);
+      this.producerClosed = true;
+      const producer = this.producer;
+      if (producer) {
+        await producer.close(Math.max(0, deadline - Date.now()));
+        this.logger.log('NSQ client closed');
+      }
+      this._status$.next(NsqStatus.DISCONNECTED);
+    })();
+    return this.closePromise;
+  }
+
+  /**
+   * Publishes `data` to the topic `pattern`. Hot, as every Nest client: it
+   * publishes even if nobody subscribes. Completes on nsqd's OK.
+   */
+  override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (this.closing) return throwError(() => new NsqUnavailableError('the NSQ client is closed'));
+    this.acceptedEmits++;
+    const result = super.emit<TResult, TInput>(pattern, data);
+    const settled = () => {
+      if (--this.acceptedEmits === 0) for (const resolve of this.emitsSettled) resolve();
+    };
+    result.subscribe({ error: settled, complete: settled });
+    return result;
+  }
+
+  /** Request-response has no NSQ equivalent yet: fails with NsqUnsupportedError. */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, _data: TInput): Observable<TResult> {
+    return throwError(() => new NsqUnsupportedError(`send("${String(pattern)}") is request-response, which the NSQ transport does not support; use emit()`));
+  }
+
+  override on<K extends keyof NsqEvents>(event: K, callback: NsqEvents[K]): void {
+    this.events.on(event, callback as (...args: unknown[]) => void);
+  }
+
+  /** The connected nsqjs Writers (one per reachable nsqd). */
+  unwrap<T = unknown[]>(): T {
+    if (!this.producer) throw new Error('Not initialized. Please call the "connect" method first.');
+    return this.producer.writers() as T;
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    const request = await toPublishRequest(packet.pattern, packet.data, this.serializer, this.options);
+    await this.ensureProducer().publish(request.topic, request.bodies, request.delayMs);
+    return undefined as T;
+  }
+
+  protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    callback({ err: new NsqUnsupportedError('request-response is not supported by the NSQ transport; use emit()'), isDisposed: true });
+    return () => undefined;
+  }
+
+  private whenEmitsSettled(timeoutMs: number): Promise<void> {
+    if (this.acceptedEmits === 0 || timeoutMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.emitsSettled.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.emitsSettled.add(done);
+    });
+  }
+
+  private ensureProducer(): NsqProducer {
+    if (this.producerClosed) throw new NsqUnavailableError('the NSQ client is closed');
+    this.producer ??= this.createProducer();
+    return this.producer;
+  }
+
+  private createProducer(): NsqProducer {
+    this._status$.next(NsqStatus.RECONNECTING);
+    return new NsqProducer(
+      {
+        addresses: this.options.nsqdTcpAddresses,
+        config: toNsqjsConnectionConfig(this.options),
+        publishTimeoutMs: this.options.publishTimeoutMs,
+        reconnectMinDelayMs: this.options.reconnectMinDelayMs,
+        reconnectMaxDelayMs: this.options.reconnectMaxDelayMs,
+        maxPendingPublishes: this.options.maxPendingPublishes,
+        ...(this.options.batching ? { batching: this.options.batching } : {}),
+      },
+      {
+        onConnected: (address) => {
+          this.logger.log(`Connected to nsqd ${address}`);
+          this.events.emit(NsqEventType.CONNECTED, { address });
+        },
+        onDisconnected: (address) => {
+          if (!this.closing) this.logger.warn(`Lost nsqd ${address}; reconnecting`);
+          this.events.emit(NsqEventType.DISCONNECTED, { address });
+        },
+        onError: (address, error, failures) => {
+          // One line per outage (and at powers of two while it lasts), not one per retry.
+          if ((failures & (failures - 1)) === 0) this.logger.error(`nsqd ${address}: ${error.message}${failures > 1 ? ` (${failures} failed attempts)` : ''}`);
+          this.events.emit(NsqEventType.ERROR, error, { address });
+        },
+        onAvailabilityChange: (available) => this._status$.next(available ? NsqStatus.CONNECTED : NsqStatus.RECONNECTING),
+      },
+    );
+  }
+}

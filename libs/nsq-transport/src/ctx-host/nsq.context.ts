@@ -1,0 +1,85 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { Message } from 'nsqjs';
+import type { NsqDelivery } from '../nsq/nsq-delivery.js';
+
+type NsqContextArgs = [NsqDelivery];
+
+/**
+ * What `@Ctx()` gives an NSQ handler: where the message came from and the
+ * means to settle it by hand.
+ *
+ * Settling through the context is optional. When the handler returns, the
+ * transport FINs (or REQs on failure) only if the handler did not already.
+ *
+ * @example
+ * ```ts
+ * @EventPattern('orders.created', { channel: 'billing' })
+ * async onOrder(@Payload() order: Order, @Ctx() ctx: NsqContext) {
+ *   if (!(await this.billing.ready())) return ctx.requeue(5_000);
+ *   await this.billing.charge(order);
+ * }
+ * ```
+ */
+export class NsqContext extends BaseRpcContext<NsqContextArgs> {
+  constructor(args: NsqContextArgs) {
+    super(args);
+  }
+
+  /** Topic the message was published to. */
+  getTopic(): string {
+    return this.args[0].topic;
+  }
+
+  /** Channel this handler consumes it on. */
+  getChannel(): string {
+    return this.args[0].channel;
+  }
+
+  /** nsqd's message id (16 characters). */
+  getMessageId(): string {
+    return this.args[0].message.id;
+  }
+
+  /** Delivery attempts so far, this one included (1 on first delivery). */
+  getAttempts(): number {
+    return this.args[0].message.attempts;
+  }
+
+  /** When nsqd received the message, as a Date (millisecond precision). */
+  getTimestamp(): Date {
+    return new Date(Number(BigInt(this.args[0].message.timestamp) / 1_000_000n));
+  }
+
+  /** The body exactly as nsqd delivered it, before decoding. */
+  getBody(): Buffer {
+    return this.args[0].message.body;
+  }
+
+  /** The underlying nsqjs message (prefer the methods here for settling). */
+  getMessage(): Message {
+    return this.args[0].message;
+  }
+
+  /** True once the message was finished or requeued (by the handler or the transport). */
+  isSettled(): boolean {
+    return this.args[0].isSettled;
+  }
+
+  /** FIN: the message is done. Later settlement attempts are ignored. */
+  finish(): void {
+    this.args[0].finish();
+  }
+
+  /**
+   * REQ: give the message back to nsqd, to be redelivered after `delayMs`
+   * (default 0). `backoff` (default false) also slows this reader down.
+   */
+  requeue(delayMs = 0, backoff = false): void {
+    this.args[0].requeue(delayMs, backoff);
+  }
+
+  /** TOUCH: reset the message's timeout while a long handler works. */
+  touch(): void {
+    this.args[0].touch();
+  }
+}

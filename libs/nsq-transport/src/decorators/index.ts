@@ -1,0 +1,1 @@
+export * from './nsq-event-pattern.decorator.js';

@@ -1,0 +1,3 @@
+export * from './nsq-json.deserializer.js';
+export * from './nsq-text.deserializer.js';
+export * from './nsq-raw.deserializer.js';

@@ -1,0 +1,13 @@
+export * from './constants.js';
+export * from './server/index.js';
+export * from './decorators/index.js';
+export * from './client/index.js';
+export * from './ctx-host/index.js';
+export * from './record-builders/index.js';
+export * from './serializers/index.js';
+export * from './deserializers/index.js';
+export * from './events/index.js';
+export * from './interfaces/index.js';
+export * from './options/index.js';
+export * from './errors/index.js';
+export { isValidNsqName } from './nsq/nsq-names.js';

@@ -1,0 +1,64 @@
+import { NSQD_LIMITS } from '../constants.js';
+import { InvalidNsqMessageError } from '../errors/invalid-nsq-message.error.js';
+import type { NsqBody, NsqSerializer } from '../interfaces/nsq-codec.interface.js';
+import { NsqRecord } from '../record-builders/nsq.record-builder.js';
+import { assertNsqName } from './nsq-names.js';
+
+/** What goes on the wire for one emit: PUB, DPUB (delay) or MPUB (several bodies). */
+export interface NsqPublishRequest {
+  readonly topic: string;
+  readonly bodies: readonly Buffer[];
+  readonly delayMs: number;
+}
+
+export interface PublishLimits {
+  readonly maxMessageSize: number;
+  readonly maxBatchBytes: number;
+}
+
+/**
+ * Turns an emit into wire bodies and checks everything nsqd would reject
+ * fatally (closing the connection and failing every other publish on it):
+ * topic name, empty or oversize bodies, batch size, delay range.
+ */
+export async function toPublishRequest(topic: unknown, data: unknown, serializer: NsqSerializer, limits: PublishLimits): Promise<NsqPublishRequest> {
+  assertNsqName('topic', topic);
+  const record = data instanceof NsqRecord ? data : undefined;
+  const payloads: readonly unknown[] = record?.isBatch ? (record.data as readonly unknown[]) : [record ? record.data : data];
+  if (payloads.length === 0) throw new InvalidNsqMessageError(`the batch for topic "${topic}" is empty`, topic);
+  const delayMs = record?.options.delayMs ?? 0;
+  if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > NSQD_LIMITS.maxRequeueDelayMs) {
+    throw new InvalidNsqMessageError(`delay ${String(delayMs)} ms is outside nsqd's range 0..${NSQD_LIMITS.maxRequeueDelayMs} ms`, topic);
+  }
+  const bodies: Buffer[] = [];
+  let total = 0;
+  for (const payload of payloads) {
+    const body = toBuffer(await encode(serializer, payload, topic), topic);
+    if (body.length === 0) throw new InvalidNsqMessageError(`an empty message body cannot be published (topic "${topic}")`, topic);
+    if (body.length > limits.maxMessageSize) {
+      throw new InvalidNsqMessageError(`message body of ${body.length} bytes exceeds maxMessageSize ${limits.maxMessageSize} (topic "${topic}")`, topic);
+    }
+    // MPUB frames each body with a 4-byte size, counted by nsqd's --max-body-size.
+    total += body.length + 4;
+    bodies.push(body);
+  }
+  if (bodies.length > 1 && total + 4 > limits.maxBatchBytes) {
+    throw new InvalidNsqMessageError(`batch of ${bodies.length} messages (${total + 4} bytes) exceeds maxBatchBytes ${limits.maxBatchBytes} (topic "${topic}")`, topic);
+  }
+  return { topic, bodies, delayMs };
+}
+
+async function encode(serializer: NsqSerializer, payload: unknown, topic: string): Promise<NsqBody> {
+  try {
+    return await serializer.serialize(payload);
+  } catch (error) {
+    throw new InvalidNsqMessageError(`payload for topic "${topic}" could not be serialized: ${error instanceof Error ? error.message : String(error)}`, topic, { cause: error });
+  }
+}
+
+function toBuffer(body: unknown, topic: string): Buffer {
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  throw new InvalidNsqMessageError(`the serializer returned a ${body === null ? 'null' : typeof body}; expected a Buffer, Uint8Array or string (topic "${topic}")`, topic);
+}

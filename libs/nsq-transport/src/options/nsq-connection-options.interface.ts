@@ -1,0 +1,52 @@
+import type { NsqCodecName, NsqDeserializer, NsqSerializer } from '../interfaces/nsq-codec.interface.js';
+
+/** TLS settings for nsqd connections (negotiated in IDENTIFY, as nsqd does). */
+export interface NsqTlsOptions {
+  /** CA certificate(s) to trust, PEM. @default Node's bundled CAs */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>;
+  /** Client certificate, PEM, for `--tls-client-auth-policy=require-verify`. */
+  readonly cert?: string | Buffer;
+  /** Client private key, PEM. */
+  readonly key?: string | Buffer;
+  /** Verify nsqd's certificate chain and host name. Turn off only for local experiments. @default true */
+  readonly rejectUnauthorized?: boolean;
+  /** Name checked against nsqd's certificate. @default the host of the address */
+  readonly servername?: string;
+}
+
+/** Options shared by {@link ServerNsq} and {@link ClientNsq}. */
+export interface NsqConnectionOptions {
+  /** nsqd TCP addresses, `host:port` (default nsqd port 4150). */
+  readonly nsqdTcpAddresses?: readonly string[];
+  /** Identifies this client in nsqd's `/stats` and nsqadmin. @default the host name */
+  readonly clientId?: string;
+  /** Heartbeat interval asked of nsqd, ms (nsqd drops a client after two missed). @default 30000 */
+  readonly heartbeatIntervalMs?: number;
+  /** TLS: `true` with default settings, or detailed settings. Refused by nsqd unless it has TLS. @default false */
+  readonly tls?: boolean | NsqTlsOptions;
+  /** Secret sent in AUTH when nsqd requires it. Never logged. */
+  readonly authSecret?: string;
+  /**
+   * Allow `authSecret` over a connection without TLS. Off by default so a
+   * secret never crosses the network in plain text by accident.
+   * @default false
+   */
+  readonly allowInsecureAuth?: boolean;
+  /** Wire compression negotiated with nsqd. `snappy` needs the optional `snappystream` package. @default 'none' */
+  readonly compression?: 'none' | 'deflate' | 'snappy';
+  /** Deflate level 1..9 when `compression` is `deflate`. @default 6 */
+  readonly deflateLevel?: number;
+  /** Body format when no serializer/deserializer is given. @default 'json' */
+  readonly codec?: NsqCodecName;
+}
+
+/** The codec options: on the client a serializer, on the server a deserializer. */
+export interface NsqSerializerOption {
+  /** Encodes a payload into a message body; overrides `codec`. */
+  readonly serializer?: NsqSerializer;
+}
+
+export interface NsqDeserializerOption {
+  /** Decodes a message body into the handler's payload; overrides `codec`. A throw makes the message poison. */
+  readonly deserializer?: NsqDeserializer;
+}

@@ -1,0 +1,66 @@
+import { NSQD_LIMITS } from '../constants.js';
+import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
+import type { ClientNsqOptions } from './client-nsq-options.interface.js';
+import { hasMethod, integerIn, objectOrUndefined } from './option-validators.js';
+import { resolveConnectionOptions, type ResolvedNsqConnectionOptions } from './resolve-connection-options.js';
+
+export const CLIENT_DEFAULTS = {
+  publishTimeoutMs: 5_000,
+  connectTimeoutMs: 5_000,
+  reconnectMinDelayMs: 100,
+  reconnectMaxDelayMs: 5_000,
+  maxMessageSize: NSQD_LIMITS.maxMessageSize,
+  maxBatchBytes: NSQD_LIMITS.maxBodySize,
+  maxPendingPublishes: 10_000,
+  closeTimeoutMs: 5_000,
+  batchMaxMessages: 200,
+  batchLingerMs: 0,
+} as const;
+
+export interface ResolvedClientNsqOptions extends ResolvedNsqConnectionOptions {
+  readonly publishTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnectMinDelayMs: number;
+  readonly reconnectMaxDelayMs: number;
+  readonly maxMessageSize: number;
+  readonly maxBatchBytes: number;
+  readonly maxPendingPublishes: number;
+  readonly closeTimeoutMs: number;
+  readonly batching: { readonly maxMessages: number; readonly maxBytes: number; readonly lingerMs: number } | undefined;
+}
+
+/** Validates `user` once, against {@link CLIENT_DEFAULTS}; never mutates it. */
+export function resolveClientOptions(user: ClientNsqOptions): ResolvedClientNsqOptions {
+  if (user === null || typeof user !== 'object') throw new InvalidNsqOptionError('options', 'an options object', user);
+  if (user.serializer !== undefined) hasMethod('serializer', user.serializer, 'serialize');
+  const connection = resolveConnectionOptions(user);
+  if (connection.nsqdTcpAddresses.length === 0) {
+    throw new InvalidNsqOptionError('nsqdTcpAddresses', 'at least one nsqd TCP address "host:port"', user.nsqdTcpAddresses);
+  }
+  const reconnectMinDelayMs = integerIn('reconnectMinDelayMs', user.reconnectMinDelayMs ?? CLIENT_DEFAULTS.reconnectMinDelayMs, 1, 600_000);
+  const maxMessageSize = integerIn('maxMessageSize', user.maxMessageSize ?? CLIENT_DEFAULTS.maxMessageSize, 1, 1024 ** 3);
+  const maxBatchBytes = integerIn('maxBatchBytes', user.maxBatchBytes ?? CLIENT_DEFAULTS.maxBatchBytes, maxMessageSize, 1024 ** 3);
+  return Object.freeze({
+    ...connection,
+    publishTimeoutMs: integerIn('publishTimeoutMs', user.publishTimeoutMs ?? CLIENT_DEFAULTS.publishTimeoutMs, 1, 3_600_000),
+    connectTimeoutMs: integerIn('connectTimeoutMs', user.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs, 1, 3_600_000),
+    reconnectMinDelayMs,
+    reconnectMaxDelayMs: integerIn('reconnectMaxDelayMs', user.reconnectMaxDelayMs ?? CLIENT_DEFAULTS.reconnectMaxDelayMs, reconnectMinDelayMs, 3_600_000),
+    maxMessageSize,
+    maxBatchBytes,
+    maxPendingPublishes: integerIn('maxPendingPublishes', user.maxPendingPublishes ?? CLIENT_DEFAULTS.maxPendingPublishes, 1, 10_000_000),
+    closeTimeoutMs: integerIn('closeTimeoutMs', user.closeTimeoutMs ?? CLIENT_DEFAULTS.closeTimeoutMs, 0, 3_600_000),
+    batching: resolveBatching(user.batching, maxBatchBytes),
+  });
+}
+
+function resolveBatching(value: ClientNsqOptions['batching'], maxBatchBytes: number): ResolvedClientNsqOptions['batching'] {
+  if (value === false) return undefined;
+  const batching = objectOrUndefined('batching', value);
+  return Object.freeze({
+    maxMessages: integerIn('batching.maxMessages', batching.maxMessages ?? CLIENT_DEFAULTS.batchMaxMessages, 1, 100_000),
+    // A message too big to share a batch is sent alone (as a PUB), so any bound works.
+    maxBytes: integerIn('batching.maxBytes', batching.maxBytes ?? maxBatchBytes, 1, maxBatchBytes),
+    lingerMs: integerIn('batching.lingerMs', batching.lingerMs ?? CLIENT_DEFAULTS.batchLingerMs, 0, 10_000),
+  });
+}

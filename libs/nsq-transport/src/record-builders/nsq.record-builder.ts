@@ -1,0 +1,75 @@
+import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
+
+/** Publish options of one {@link NsqRecord}. */
+export interface NsqRecordOptions {
+  /** Deliver no earlier than this many ms from now (DPUB). Only for a single message. */
+  readonly delayMs?: number;
+}
+
+/**
+ * What `ClientNsq#emit` accepts besides a plain payload: a single message with
+ * a delay (DPUB), or a batch of messages published atomically (one MPUB).
+ * Build it with {@link NsqRecordBuilder}.
+ */
+export class NsqRecord<TData = unknown> {
+  constructor(
+    /** The payload, or the payloads of a batch. */
+    readonly data: TData | readonly TData[],
+    readonly options: NsqRecordOptions = {},
+    /** True when `data` is a batch: each element is its own message. */
+    readonly isBatch = false,
+  ) {}
+}
+
+/**
+ * Builds an {@link NsqRecord}.
+ *
+ * @example
+ * ```ts
+ * // deferred: delivered after 30 minutes
+ * client.emit('order.payment-timeout', new NsqRecordBuilder({ orderId }).setDelay(30 * 60_000).build());
+ * // batch: three messages, one MPUB, all or nothing
+ * client.emit('reports', new NsqRecordBuilder().setBatch([r1, r2, r3]).build());
+ * ```
+ */
+export class NsqRecordBuilder<TData = unknown> {
+  private data: TData | undefined;
+  private batch: readonly TData[] | undefined;
+  private delayMs: number | undefined;
+
+  constructor(data?: TData) {
+    this.data = data;
+  }
+
+  /** The single payload to publish. */
+  setData(data: TData): this {
+    this.data = data;
+    return this;
+  }
+
+  /** Publishes these payloads as separate messages in one atomic MPUB. */
+  setBatch(items: readonly TData[]): this {
+    if (!Array.isArray(items)) {
+      throw new InvalidNsqOptionError('batch', 'an array of payloads', items);
+    }
+    this.batch = items;
+    return this;
+  }
+
+  /** Defers delivery by `delayMs` (nsqd accepts 0 .. `--max-req-timeout`, 1 h by default). */
+  setDelay(delayMs: number): this {
+    this.delayMs = delayMs;
+    return this;
+  }
+
+  build(): NsqRecord<TData> {
+    if (this.batch !== undefined) {
+      if (this.delayMs !== undefined) {
+        // nsqd has no deferred MPUB: refusing is clearer than silently splitting.
+        throw new InvalidNsqOptionError('delayMs', 'no delay on a batch (nsqd cannot defer an MPUB)', this.delayMs);
+      }
+      return new NsqRecord<TData>(this.batch, {}, true);
+    }
+    return new NsqRecord<TData>(this.data as TData, this.delayMs === undefined ? {} : { delayMs: this.delayMs });
+  }
+}

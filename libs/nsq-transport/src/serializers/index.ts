@@ -1,0 +1,3 @@
+export * from './nsq-json.serializer.js';
+export * from './nsq-text.serializer.js';
+export * from './nsq-raw.serializer.js';

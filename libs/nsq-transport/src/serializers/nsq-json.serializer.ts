@@ -1,0 +1,14 @@
+import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
+
+/** Encodes a payload as UTF-8 JSON, the body Go services and `nsq_tail` expect by default. */
+export class NsqJsonSerializer implements NsqSerializer {
+  serialize(value: unknown): Buffer {
+    // JSON.stringify returns undefined for undefined, functions and symbols;
+    // Buffer.from(undefined) would throw an unhelpful TypeError.
+    const text = JSON.stringify(value);
+    if (text === undefined) {
+      throw new TypeError(`a ${typeof value} payload has no JSON representation`);
+    }
+    return Buffer.from(text, 'utf8');
+  }
+}

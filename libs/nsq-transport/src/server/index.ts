@@ -1,0 +1,2 @@
+export * from './server-nsq.js';
+export type { NsqEventPatternExtras } from './nsq-routes.js';

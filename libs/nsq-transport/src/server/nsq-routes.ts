@@ -1,0 +1,62 @@
+import type { MessageHandler } from '@nestjs/microservices';
+import { NsqHandlerConfigError } from '../errors/nsq-handler-config.error.js';
+import { isValidNsqName } from '../nsq/nsq-names.js';
+
+/** Extras an `@EventPattern` may carry for this transport. */
+export interface NsqEventPatternExtras {
+  /** Channel this handler consumes its topic on; overrides the server's `channel`. */
+  readonly channel?: string;
+}
+
+/** One (topic, channel) subscription and the handlers that each run once per message on it. */
+export interface NsqRoute {
+  readonly topic: string;
+  readonly channel: string;
+  readonly handlers: readonly MessageHandler[];
+}
+
+/**
+ * Turns Nest's handler registry into subscriptions. Nest chains handlers of
+ * one pattern (`handler.next`) and the head would run the whole chain; here
+ * the chain is split so each handler runs only on its own channel.
+ */
+export function buildNsqRoutes(registry: ReadonlyMap<string, MessageHandler>, defaultChannel: string | undefined): NsqRoute[] {
+  const routes = new Map<string, { topic: string; channel: string; handlers: MessageHandler[] }>();
+  for (const [pattern, head] of registry) {
+    if (!head.isEventHandler) {
+      throw new NsqHandlerConfigError(`@MessagePattern('${pattern}') is request-response, which the NSQ transport does not support; use @EventPattern`, pattern);
+    }
+    if (!isValidNsqName(pattern)) {
+      throw new NsqHandlerConfigError(`@EventPattern(${JSON.stringify(pattern)}) is not a valid NSQ topic name: use 1..64 characters of [.a-zA-Z0-9_-], optionally ending in "#ephemeral"`, pattern);
+    }
+    for (const handler of unchain(head)) {
+      const extras = (handler.extras ?? {}) as NsqEventPatternExtras;
+      const channel = extras.channel ?? defaultChannel;
+      if (channel === undefined) {
+        throw new NsqHandlerConfigError(
+          `@EventPattern('${pattern}') has no channel: give it one (@EventPattern('${pattern}', { channel: 'name' })) or set the server's "channel" option`,
+          pattern,
+        );
+      }
+      if (!isValidNsqName(channel)) {
+        throw new NsqHandlerConfigError(`@EventPattern('${pattern}') has an invalid channel name ${JSON.stringify(channel)}`, pattern);
+      }
+      const key = `${pattern}\u0000${channel}`;
+      let route = routes.get(key);
+      if (!route) routes.set(key, (route = { topic: pattern, channel, handlers: [] }));
+      route.handlers.push(handler);
+    }
+  }
+  return [...routes.values()];
+}
+
+function unchain(head: MessageHandler): MessageHandler[] {
+  const handlers: MessageHandler[] = [];
+  for (let handler: MessageHandler | undefined = head; handler; ) {
+    const next = handler.next as MessageHandler | undefined;
+    handler.next = undefined;
+    handlers.push(handler);
+    handler = next;
+  }
+  return handlers;
+}

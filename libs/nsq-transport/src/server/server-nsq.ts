@@ -1,0 +1,311 @@
+import { Logger } from '@nestjs/common';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import type { Message } from 'nsqjs';
+import { EventEmitter } from 'node:events';
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { NsqContext } from '../ctx-host/nsq.context.js';
+import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
+import { NsqEventType, NsqStatus, type NsqDeadLetterInfo, type NsqEvents } from '../events/nsq.events.js';
+import type { NsqDeserializer } from '../interfaces/nsq-codec.interface.js';
+import { deserializerFor } from '../nsq/nsq-codecs.js';
+import { NsqDelivery } from '../nsq/nsq-delivery.js';
+import { NsqProducer } from '../nsq/nsq-producer.js';
+import { decideAfterHandling, decideOnArrival, type NsqSettlementAction } from '../nsq/nsq-settlement-policy.js';
+import { NsqSubscription } from '../nsq/nsq-subscription.js';
+import { createTopology, discoverNsqds } from '../nsq/nsq-topology.js';
+import { toNsqjsConnectionConfig, toNsqjsReaderConfig } from '../nsq/nsqjs-config.js';
+import { resolveServerOptions, type ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
+import type { ServerNsqOptions } from '../options/server-nsq-options.interface.js';
+import { buildNsqRoutes, type NsqRoute } from './nsq-routes.js';
+
+const HTTP_TIMEOUT_MS = 5_000;
+
+/** A route at run time: its subscription and the deliveries its handlers still hold. */
+interface ActiveRoute extends NsqRoute {
+  readonly subscription: NsqSubscription;
+  readonly open: Set<NsqDelivery>;
+}
+
+/**
+ * Nest microservice strategy that consumes NSQ: one nsqjs Reader per
+ * (topic, channel), each `@EventPattern(topic)` handler run once per message,
+ * FIN on success, REQ with backoff on failure, dead-letter past `maxAttempts`,
+ * and a drain on close.
+ *
+ * @example
+ * ```ts
+ * const app = await NestFactory.createMicroservice(AppModule, {
+ *   strategy: new ServerNsq({ lookupdHttpAddresses: ['127.0.0.1:4161'], channel: 'saver' }),
+ * });
+ * await app.listen();
+ * ```
+ */
+export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTransportStrategy {
+  override readonly propagatesEventHandlerErrors = true;
+  protected override readonly logger = new Logger(ServerNsq.name);
+  protected readonly options: ResolvedServerNsqOptions;
+  private readonly bodyDeserializer: NsqDeserializer;
+  private readonly events = new EventEmitter();
+  private routes: NsqRoute[] | undefined;
+  private active: ActiveRoute[] = [];
+  private deadLetters: NsqProducer | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly drained = new Set<() => void>();
+
+  constructor(options: ServerNsqOptions) {
+    super();
+    this.options = resolveServerOptions(options);
+    this.transportId = this.options.transportId;
+    this.bodyDeserializer = options.deserializer ?? deserializerFor(this.options.codec);
+    this.events.on(NsqEventType.ERROR, () => undefined);
+  }
+
+  /** Subscribes every (topic, channel); calls back once each is subscribed on an nsqd, or with the error. */
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  /**
+   * Stops taking messages (RDY 0), waits up to `drainTimeoutMs` for handlers
+   * in flight, requeues what is still open, then closes. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.drainAndClose();
+    return this.closing;
+  }
+
+  override on<K extends keyof NsqEvents>(event: K, callback: NsqEvents[K]): void {
+    this.events.on(event, callback as (...args: unknown[]) => void);
+  }
+
+  /** The nsqjs Readers, one per (topic, channel). */
+  unwrap<T = unknown[]>(): T {
+    if (this.active.length === 0) throw new Error('Not initialized. Please call the "listen"/"startAllMicroservices" method before accessing the server.');
+    return this.active.map((route) => route.subscription.nsqjsReader) as T;
+  }
+
+  private async start(): Promise<void> {
+    this.routes ??= buildNsqRoutes(this.getHandlers(), this.options.channel);
+    const routes = this.routes;
+    const onHttpError = (error: Error) => this.reportError(error);
+    const nodes = this.options.lookupdHttpAddresses.length > 0 ? await discoverNsqds(this.options.lookupdHttpAddresses, HTTP_TIMEOUT_MS, onHttpError) : [];
+    if (this.options.createTopology && nodes.length > 0) await createTopology(nodes, routes, HTTP_TIMEOUT_MS, onHttpError);
+    if (this.options.deadLetterTopic) this.deadLetters = this.createDeadLetterProducer(nodes.map((n) => n.tcpAddress));
+    this._status$.next(NsqStatus.RECONNECTING);
+    this.active = routes.map((route) => this.subscribe(route));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const missing = this.active.filter((r) => !r.subscription.isSubscribed).map((r) => `${r.topic}/${r.channel}`);
+        reject(new NsqTimeoutError(`no nsqd subscription within ${this.options.readyTimeoutMs} ms for ${missing.join(', ')} (nsqd: ${this.describeSources()})`, 'listen', this.options.readyTimeoutMs));
+      }, this.options.readyTimeoutMs);
+    });
+    try {
+      await Promise.race([Promise.all(this.active.map((r) => r.subscription.whenSubscribed())), timeout]);
+    } catch (error) {
+      await this.close();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.updateStatus();
+    this.logger.log(`Listening on ${this.active.map((r) => `${r.topic}/${r.channel}`).join(', ') || 'no topics'}`);
+  }
+
+  private subscribe(route: NsqRoute): ActiveRoute {
+    const open = new Set<NsqDelivery>();
+    const subscription: NsqSubscription = new NsqSubscription(
+      route.topic,
+      route.channel,
+      toNsqjsReaderConfig(this.options),
+      {
+        onMessage: (message) => this.handleMessage(active, message),
+        onSubscribed: (address) => {
+          this.logger.log(`Subscribed to ${route.topic}/${route.channel} on nsqd ${address}`);
+          this.events.emit(NsqEventType.CONNECTED, { address, topic: route.topic, channel: route.channel });
+          this.updateStatus();
+        },
+        onUnsubscribed: (address) => {
+          if (!this.closing) this.logger.warn(`Lost nsqd ${address} for ${route.topic}/${route.channel}; reconnecting`);
+          this.events.emit(NsqEventType.DISCONNECTED, { address, topic: route.topic, channel: route.channel });
+          this.updateStatus();
+        },
+        onError: (error) => this.reportError(error, route),
+      },
+      this.options.lookupdPollIntervalMs,
+    );
+    const active: ActiveRoute = { ...route, subscription, open };
+    subscription.start();
+    return active;
+  }
+
+  private handleMessage(route: ActiveRoute, message: Message): void {
+    const delivery = new NsqDelivery(message, route.topic, route.channel);
+    if (this.closing) {
+      // Arrived after close began: hand it straight back for another consumer.
+      delivery.requeue(0, false);
+      return;
+    }
+    route.open.add(delivery);
+    void this.process(route, delivery).finally(() => {
+      route.open.delete(delivery);
+      if (route.open.size === 0) for (const resolve of this.drained) resolve();
+    });
+  }
+
+  private async process(route: ActiveRoute, delivery: NsqDelivery): Promise<void> {
+    const attempts = delivery.message.attempts;
+    const early = decideOnArrival(attempts, this.options);
+    if (early) return this.settle(delivery, early);
+    let data: unknown;
+    try {
+      data = await this.bodyDeserializer.deserialize(delivery.message.body, { topic: route.topic, channel: route.channel });
+    } catch (error) {
+      this.logger.warn(`Message ${delivery.message.id} on ${route.topic}/${route.channel} cannot be decoded: ${describe(error)}`);
+      return this.settle(delivery, { kind: 'dead-letter', reason: 'undecodable' });
+    }
+    const context = new NsqContext([delivery]);
+    const failure = await this.runHandlers(route.handlers, data, context);
+    if (failure !== undefined && !delivery.isSettled) {
+      this.logger.warn(`Handler failed for message ${delivery.message.id} on ${route.topic}/${route.channel} (attempt ${attempts}): ${describe(failure.error)}`);
+    }
+    await this.settle(delivery, decideAfterHandling({ ok: failure === undefined, alreadySettled: delivery.isSettled, attempts }, this.options));
+  }
+
+  /** Runs every handler of the route once; resolves with the first failure, if any, after all settled. */
+  private async runHandlers(handlers: readonly MessageHandler[], data: unknown, context: NsqContext): Promise<{ error: unknown } | undefined> {
+    const results = await Promise.allSettled(handlers.map((handler) => this.runHandler(handler, data, context)));
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    return rejected ? { error: rejected.reason } : undefined;
+  }
+
+  private runHandler(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.onProcessingStartHook(this.options.transportId, context, async () => {
+        try {
+          const result: unknown = await handler(data, context);
+          // An Observable result succeeds when it completes and fails when it errors.
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          resolve();
+        } catch (error) {
+          reject(error);
+        } finally {
+          this.onProcessingEndHook?.(this.options.transportId, context);
+        }
+      });
+    });
+  }
+
+  private async settle(delivery: NsqDelivery, action: NsqSettlementAction): Promise<void> {
+    switch (action.kind) {
+      case 'none':
+        return;
+      case 'finish':
+        delivery.finish();
+        return;
+      case 'requeue':
+        delivery.requeue(action.delayMs, action.backoff);
+        return;
+      case 'dead-letter':
+        return this.deadLetter(delivery, action.reason);
+    }
+  }
+
+  private async deadLetter(delivery: NsqDelivery, reason: NsqDeadLetterInfo['reason']): Promise<void> {
+    const { message, topic, channel } = delivery;
+    const deadLetterTopic = this.options.deadLetterTopic;
+    if (deadLetterTopic && this.deadLetters) {
+      try {
+        await this.deadLetters.publish(deadLetterTopic, [message.body]);
+      } catch (error) {
+        // Not stored anywhere yet: keep it in NSQ rather than finish and lose it.
+        this.logger.error(`Dead-letter publish to ${deadLetterTopic} failed for message ${message.id} (${topic}/${channel}); requeueing: ${describe(error)}`);
+        delivery.requeue(this.options.requeueDelayMs(message.attempts), false);
+        return;
+      }
+    }
+    const info: NsqDeadLetterInfo = { id: message.id, topic, channel, attempts: message.attempts, reason, ...(deadLetterTopic ? { deadLetterTopic } : {}) };
+    this.logger.warn(
+      `Giving up on message ${info.id} on ${topic}/${channel} after ${info.attempts} attempt(s) (${reason})` + (deadLetterTopic ? `; copied to ${deadLetterTopic}` : '; dropped (no deadLetterTopic)'),
+    );
+    delivery.finish();
+    this.events.emit(NsqEventType.DEAD_LETTER, info);
+  }
+
+  private async drainAndClose(): Promise<void> {
+    for (const route of this.active) route.subscription.pause();
+    const open = () => this.active.reduce((sum, route) => sum + route.open.size, 0);
+    if (open() > 0 && this.options.drainTimeoutMs > 0) {
+      this.logger.log(`Draining ${open()} message(s) in flight (up to ${this.options.drainTimeoutMs} ms)`);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          if (open() > 0) return;
+          clearTimeout(timer);
+          this.drained.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          this.drained.delete(done);
+          resolve();
+        }, this.options.drainTimeoutMs);
+        this.drained.add(done);
+      });
+    }
+    const leftover = this.active.flatMap((route) => [...route.open]);
+    if (leftover.length > 0) {
+      this.logger.warn(`Drain timeout: requeueing ${leftover.length} message(s) whose handlers are still running`);
+      for (const delivery of leftover) delivery.requeue(0, false);
+    }
+    // nsqjs writes FIN/REQ on the next tick; let them reach the socket before CLS.
+    await nextMacrotask();
+    for (const route of this.active) route.subscription.close();
+    await this.deadLetters?.close(HTTP_TIMEOUT_MS);
+    this._status$.next(NsqStatus.DISCONNECTED);
+    this.logger.log('NSQ server closed');
+  }
+
+  private createDeadLetterProducer(discovered: readonly string[]): NsqProducer {
+    const addresses = [...new Set([...this.options.nsqdTcpAddresses, ...discovered])];
+    return new NsqProducer(
+      {
+        addresses,
+        config: toNsqjsConnectionConfig(this.options),
+        publishTimeoutMs: HTTP_TIMEOUT_MS,
+        reconnectMinDelayMs: 100,
+        reconnectMaxDelayMs: 5_000,
+        maxPendingPublishes: 10_000,
+      },
+      {
+        onConnected: () => undefined,
+        onDisconnected: () => undefined,
+        onError: (address, error) => this.reportError(error),
+        onAvailabilityChange: () => undefined,
+      },
+    );
+  }
+
+  private updateStatus(): void {
+    if (this.closing) return;
+    this._status$.next(this.active.every((r) => r.subscription.isSubscribed) ? NsqStatus.CONNECTED : NsqStatus.RECONNECTING);
+  }
+
+  private reportError(error: Error, route?: NsqRoute): void {
+    this.logger.error(route ? `${route.topic}/${route.channel}: ${error.message}` : error.message);
+    this.events.emit(NsqEventType.ERROR, error, route ? { address: '', topic: route.topic, channel: route.channel } : undefined);
+  }
+
+  private describeSources(): string {
+    return [...this.options.nsqdTcpAddresses, ...this.options.lookupdHttpAddresses.map((a) => `lookupd ${a}`)].join(', ');
+  }
+}
+
+/** A log-safe one-liner: Nest's RPC exception filter turns errors into `{ status, message }` objects. */
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
+  return String(error);
+}
