@@ -1,0 +1,103 @@
+import type { MessageHandler } from '@nestjs/microservices';
+import { NsqHandlerConfigError } from '../../src/errors/nsq-handler-config.error.js';
+import { buildNsqRoutes } from '../../src/server/nsq-routes.js';
+import { catchError } from '../support/catch-error.js';
+
+/** What Nest's addHandler registers: a function carrying isEventHandler, extras and next. */
+function handler(extras?: Record<string, unknown>, isEventHandler = true): MessageHandler {
+  const fn = async () => undefined;
+  return Object.assign(fn, { isEventHandler, extras, next: undefined }) as unknown as MessageHandler;
+}
+
+/** Links handlers as Nest does for several handlers of one pattern: head.next → second → … */
+function chain(...handlers: MessageHandler[]): MessageHandler {
+  handlers.slice(0, -1).forEach((h, i) => (h.next = handlers[i + 1]));
+  return handlers[0];
+}
+
+const registry = (entries: Array<[string, MessageHandler]>) => new Map(entries);
+
+describe('buildNsqRoutes', () => {
+  it('subscribes a handler on the default channel', () => {
+    const h = handler();
+    expect(buildNsqRoutes(registry([['orders', h]]), 'saver')).toEqual([{ topic: 'orders', channel: 'saver', handlers: [h] }]);
+  });
+
+  it('gives each topic its own route', () => {
+    const a = handler();
+    const b = handler();
+    expect(buildNsqRoutes(registry([['orders', a], ['payments#ephemeral', b]]), 'saver')).toEqual([
+      { topic: 'orders', channel: 'saver', handlers: [a] },
+      { topic: 'payments#ephemeral', channel: 'saver', handlers: [b] },
+    ]);
+  });
+
+  it("uses the channel from the handler's extras over the default", () => {
+    const h = handler({ channel: 'billing' });
+    expect(buildNsqRoutes(registry([['orders', h]]), 'saver')).toEqual([{ topic: 'orders', channel: 'billing', handlers: [h] }]);
+  });
+
+  it('falls back to the default when extras carry no channel', () => {
+    const h = handler({ transportId: Symbol('nsq') });
+    expect(buildNsqRoutes(registry([['orders', h]]), 'saver')[0].channel).toBe('saver');
+  });
+
+  it('splits a chain so each handler is in exactly one route, and clears next', () => {
+    const head = handler({ channel: 'billing' });
+    const second = handler({ channel: 'audit' });
+    const routes = buildNsqRoutes(registry([['orders', chain(head, second)]]), undefined);
+    expect(routes).toEqual([
+      { topic: 'orders', channel: 'billing', handlers: [head] },
+      { topic: 'orders', channel: 'audit', handlers: [second] },
+    ]);
+    expect(head.next).toBeUndefined();
+    expect(second.next).toBeUndefined();
+  });
+
+  it('groups chained handlers of the same (topic, channel), in order', () => {
+    const first = handler({ channel: 'billing' });
+    const second = handler(); // default channel
+    const third = handler({ channel: 'billing' });
+    const routes = buildNsqRoutes(registry([['orders', chain(first, second, third)]]), 'saver');
+    expect(routes).toEqual([
+      { topic: 'orders', channel: 'billing', handlers: [first, third] },
+      { topic: 'orders', channel: 'saver', handlers: [second] },
+    ]);
+    expect([first.next, second.next, third.next]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('refuses a handler with no channel and no default, naming the pattern', () => {
+    const error = catchError(NsqHandlerConfigError, () => buildNsqRoutes(registry([['orders.created', handler()]]), undefined));
+    expect(error.pattern).toBe('orders.created');
+    expect(error.message).toContain("'orders.created'");
+  });
+
+  it('refuses a chained handler with no channel even when the head has one', () => {
+    const routes = () => buildNsqRoutes(registry([['orders', chain(handler({ channel: 'billing' }), handler())]]), undefined);
+    expect(catchError(NsqHandlerConfigError, routes).pattern).toBe('orders');
+  });
+
+  it.each(['', 'a b', 'x'.repeat(65), '{"cmd":"sum"}', 'orders\n'])('refuses the topic %p', (pattern) => {
+    expect(catchError(NsqHandlerConfigError, () => buildNsqRoutes(registry([[pattern, handler()]]), 'saver')).pattern).toBe(pattern);
+  });
+
+  it.each<[string, Record<string, unknown> | undefined, string | undefined]>([
+    ['from extras', { channel: 'bad channel' }, 'saver'],
+    ['empty, from extras', { channel: '' }, 'saver'],
+    ['too long, from extras', { channel: 'c'.repeat(65) }, 'saver'],
+    ['from the default', undefined, 'bad channel'],
+  ])('refuses an invalid channel (%s)', (_label, extras, defaultChannel) => {
+    const error = catchError(NsqHandlerConfigError, () => buildNsqRoutes(registry([['orders', handler(extras)]]), defaultChannel));
+    expect(error.pattern).toBe('orders');
+  });
+
+  it('refuses a request-response handler (isEventHandler false)', () => {
+    const error = catchError(NsqHandlerConfigError, () => buildNsqRoutes(registry([['sum', handler({ channel: 'c' }, false)]]), 'saver'));
+    expect(error.pattern).toBe('sum');
+    expect(error.message).toContain('@EventPattern');
+  });
+
+  it('returns no routes for an empty registry', () => {
+    expect(buildNsqRoutes(new Map(), 'saver')).toEqual([]);
+  });
+});
