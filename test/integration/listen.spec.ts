@@ -71,6 +71,45 @@ describe('ServerNsq.listen()', () => {
     expect((error as Error).message).toContain("@EventPattern('listen.no-channel')");
   });
 
+  it('subscribes through lookupd to an nsqd that registers only after listen() started', async () => {
+    const late = await startNsqCluster({ nsqds: 0, lookupd: true });
+    try {
+      const topic = 'listen.late-nsqd';
+      const listening = startConsumer([{ topic, channel: 'c' }], { lookupdHttpAddresses: [late.lookupd!.httpAddress], readyTimeoutMs: 20_000 });
+      const node = await late.addNsqd();
+      const consumer = await listening;
+      try {
+        const client = await startClient({ nsqdTcpAddresses: [node.tcpAddress] });
+        await emit(client, topic, { late: true });
+        await client.close();
+        const [delivery] = await consumer.waitForDeliveries(1);
+        expect(delivery!.payload).toEqual({ late: true });
+      } finally {
+        await consumer.close();
+      }
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('takes maxInFlight per handler from its extras', async () => {
+    const topic = 'listen.max-in-flight';
+    const node = cluster.nsqds[0]!;
+    const consumer = await startConsumer(
+      [
+        { topic, channel: 'wide', maxInFlight: 7 },
+        { topic, channel: 'narrow' },
+      ],
+      { nsqdTcpAddresses: [node.tcpAddress], maxInFlight: 3 },
+    );
+    try {
+      const rdy = async (channel: string) => (await node.channelStats(topic, channel))?.clients[0]?.ready_count;
+      await waitFor(async () => (await rdy('wide')) === 7 && (await rdy('narrow')) === 3, { timeoutMs: 10_000, message: 'RDY counts not as configured' });
+    } finally {
+      await consumer.close();
+    }
+  });
+
   it('uses the server channel for handlers without one', async () => {
     const topic = 'listen.default-channel';
     const consumer = await startConsumer([{ topic }], { nsqdTcpAddresses: [cluster.nsqds[0]!.tcpAddress], channel: 'fallback' });

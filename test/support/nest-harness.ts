@@ -26,6 +26,8 @@ export interface HandlerSpec {
   /** Name used in recordings; defaults to `topic/channel`. */
   readonly name?: string;
   readonly behavior?: HandlerBehavior;
+  /** Per-handler maxInFlight, passed in the pattern's extras. */
+  readonly maxInFlight?: number;
 }
 
 export interface TestConsumer {
@@ -90,7 +92,8 @@ function buildController(specs: readonly HandlerSpec[], deliveries: RecordedDeli
     Reflect.defineMetadata('design:paramtypes', [Object, Object], RecordingController.prototype, method);
     Payload()(RecordingController.prototype, method, 0);
     Ctx()(RecordingController.prototype, method, 1);
-    EventPattern(spec.topic, spec.channel ? { channel: spec.channel } : {})(RecordingController.prototype, method, descriptor);
+    const extras = { ...(spec.channel ? { channel: spec.channel } : {}), ...(spec.maxInFlight ? { maxInFlight: spec.maxInFlight } : {}) };
+    EventPattern(spec.topic, extras)(RecordingController.prototype, method, descriptor);
   });
   return RecordingController;
 }

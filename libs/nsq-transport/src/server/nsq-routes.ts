@@ -6,6 +6,8 @@ import { isValidNsqName } from '../nsq/nsq-names.js';
 export interface NsqEventPatternExtras {
   /** Channel this handler consumes its topic on; overrides the server's `channel`. */
   readonly channel?: string;
+  /** Messages in flight for this (topic, channel); overrides the server's `maxInFlight`. */
+  readonly maxInFlight?: number;
 }
 
 /** One (topic, channel) subscription and the handlers that each run once per message on it. */
@@ -13,6 +15,8 @@ export interface NsqRoute {
   readonly topic: string;
   readonly channel: string;
   readonly handlers: readonly MessageHandler[];
+  /** From the handlers' extras; undefined = the server's `maxInFlight`. */
+  readonly maxInFlight?: number;
 }
 
 /**
@@ -21,7 +25,7 @@ export interface NsqRoute {
  * the chain is split so each handler runs only on its own channel.
  */
 export function buildNsqRoutes(registry: ReadonlyMap<string, MessageHandler>, defaultChannel: string | undefined): NsqRoute[] {
-  const routes = new Map<string, { topic: string; channel: string; handlers: MessageHandler[] }>();
+  const routes = new Map<string, { topic: string; channel: string; handlers: MessageHandler[]; maxInFlight?: number }>();
   for (const [pattern, head] of registry) {
     if (!head.isEventHandler) {
       throw new NsqHandlerConfigError(`@MessagePattern('${pattern}') is request-response, which the NSQ transport does not support; use @EventPattern`, pattern);
@@ -44,6 +48,15 @@ export function buildNsqRoutes(registry: ReadonlyMap<string, MessageHandler>, de
       const key = `${pattern}\u0000${channel}`;
       let route = routes.get(key);
       if (!route) routes.set(key, (route = { topic: pattern, channel, handlers: [] }));
+      if (extras.maxInFlight !== undefined) {
+        if (!Number.isInteger(extras.maxInFlight) || extras.maxInFlight < 1) {
+          throw new NsqHandlerConfigError(`@EventPattern('${pattern}') has an invalid maxInFlight ${JSON.stringify(extras.maxInFlight)}: expected an integer >= 1`, pattern);
+        }
+        if (route.maxInFlight !== undefined && route.maxInFlight !== extras.maxInFlight) {
+          throw new NsqHandlerConfigError(`handlers of ${pattern}/${channel} ask for different maxInFlight values (${route.maxInFlight} and ${extras.maxInFlight}); they share one subscription`, pattern);
+        }
+        route.maxInFlight = extras.maxInFlight;
+      }
       route.handlers.push(handler);
     }
   }

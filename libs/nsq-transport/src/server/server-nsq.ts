@@ -52,6 +52,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private deadLetters: NsqProducer | undefined;
   private closing: Promise<void> | undefined;
   private readonly drained = new Set<() => void>();
+  /** nsqd TCP addresses learnt from lookupd, for the dead-letter producer. */
+  private readonly discovered = new Set<string>();
 
   constructor(options: ServerNsqOptions) {
     super();
@@ -91,27 +93,47 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private async start(): Promise<void> {
     this.routes ??= buildNsqRoutes(this.getHandlers(), this.options.channel);
     const routes = this.routes;
-    const onHttpError = (error: Error) => this.reportError(error);
-    const nodes = this.options.lookupdHttpAddresses.length > 0 ? await discoverNsqds(this.options.lookupdHttpAddresses, HTTP_TIMEOUT_MS, onHttpError) : [];
-    if (this.options.createTopology && nodes.length > 0) await createTopology(nodes, routes, HTTP_TIMEOUT_MS, onHttpError);
-    if (this.options.deadLetterTopic) this.deadLetters = this.createDeadLetterProducer(nodes.map((n) => n.tcpAddress));
+    const prepared = new Set<string>();
+    const prepareTopology = async () => {
+      if (this.options.lookupdHttpAddresses.length === 0) return;
+      const nodes = await discoverNsqds(this.options.lookupdHttpAddresses, HTTP_TIMEOUT_MS, (error) => this.reportError(error));
+      for (const node of nodes) this.discovered.add(node.tcpAddress);
+      const fresh = nodes.filter((node) => !prepared.has(node.tcpAddress));
+      if (!this.options.createTopology || fresh.length === 0) return;
+      await createTopology(fresh, routes, HTTP_TIMEOUT_MS, (error) => this.reportError(error));
+      for (const node of fresh) prepared.add(node.tcpAddress);
+    };
+    await prepareTopology();
     this._status$.next(NsqStatus.RECONNECTING);
     this.active = routes.map((route) => this.subscribe(route));
     let timer: NodeJS.Timeout | undefined;
+    let waiting = true;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const missing = this.active.filter((r) => !r.subscription.isSubscribed).map((r) => `${r.topic}/${r.channel}`);
         reject(new NsqTimeoutError(`no nsqd subscription within ${this.options.readyTimeoutMs} ms for ${missing.join(', ')} (nsqd: ${this.describeSources()})`, 'listen', this.options.readyTimeoutMs));
       }, this.options.readyTimeoutMs);
     });
+    // An nsqd that registers with lookupd after we started has no topic yet, so
+    // lookupd would never name it: keep creating the topology until subscribed.
+    const topologyLoop = (async () => {
+      while (waiting && this.active.some((r) => !r.subscription.isSubscribed) && this.options.lookupdHttpAddresses.length > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+        if (!waiting) return;
+        await prepareTopology();
+        for (const route of this.active) if (!route.subscription.isSubscribed) void route.subscription.nsqjsReader.queryLookupd();
+      }
+    })();
     try {
       await Promise.race([Promise.all(this.active.map((r) => r.subscription.whenSubscribed())), timeout]);
     } catch (error) {
       await this.close();
       throw error;
     } finally {
+      waiting = false;
       clearTimeout(timer);
     }
+    await topologyLoop;
     this.updateStatus();
     this.logger.log(`Listening on ${this.active.map((r) => `${r.topic}/${r.channel}`).join(', ') || 'no topics'}`);
   }
@@ -121,7 +143,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
     const subscription: NsqSubscription = new NsqSubscription(
       route.topic,
       route.channel,
-      toNsqjsReaderConfig(this.options),
+      { ...toNsqjsReaderConfig(this.options), ...(route.maxInFlight !== undefined ? { maxInFlight: route.maxInFlight } : {}) },
       {
         onMessage: (message) => this.handleMessage(active, message),
         onSubscribed: (address) => {
@@ -218,8 +240,10 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private async deadLetter(delivery: NsqDelivery, reason: NsqDeadLetterInfo['reason']): Promise<void> {
     const { message, topic, channel } = delivery;
     const deadLetterTopic = this.options.deadLetterTopic;
-    if (deadLetterTopic && this.deadLetters) {
+    if (deadLetterTopic) {
       try {
+        // Created on first use: most services never dead-letter anything.
+        this.deadLetters ??= this.createDeadLetterProducer();
         await this.deadLetters.publish(deadLetterTopic, [message.body]);
       } catch (error) {
         // Not stored anywhere yet: keep it in NSQ rather than finish and lose it.
@@ -268,8 +292,9 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
     this.logger.log('NSQ server closed');
   }
 
-  private createDeadLetterProducer(discovered: readonly string[]): NsqProducer {
-    const addresses = [...new Set([...this.options.nsqdTcpAddresses, ...discovered])];
+  private createDeadLetterProducer(): NsqProducer {
+    const subscribed = this.active.flatMap((route) => route.subscription.subscribedAddresses);
+    const addresses = [...new Set([...this.options.nsqdTcpAddresses, ...subscribed, ...this.discovered])];
     return new NsqProducer(
       {
         addresses,

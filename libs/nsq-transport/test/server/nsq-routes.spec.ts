@@ -37,6 +37,24 @@ describe('buildNsqRoutes', () => {
     expect(buildNsqRoutes(registry([['orders', h]]), 'saver')).toEqual([{ topic: 'orders', channel: 'billing', handlers: [h] }]);
   });
 
+  it('carries maxInFlight from the extras onto the route', () => {
+    const a = handler({ channel: 'billing', maxInFlight: 7 });
+    const b = handler({ channel: 'billing' });
+    expect(buildNsqRoutes(registry([['orders', chain(a, b)]]), undefined)).toEqual([{ topic: 'orders', channel: 'billing', handlers: [a, b], maxInFlight: 7 }]);
+  });
+
+  it.each([0, -1, 1.5, '10'])('refuses maxInFlight %p in the extras', (maxInFlight) => {
+    const error = catchError(NsqHandlerConfigError, () => buildNsqRoutes(registry([['orders', handler({ channel: 'c', maxInFlight })]]), undefined));
+    expect(error.message).toContain('maxInFlight');
+  });
+
+  it('refuses different maxInFlight values on one (topic, channel)', () => {
+    const error = catchError(NsqHandlerConfigError, () =>
+      buildNsqRoutes(registry([['orders', chain(handler({ channel: 'c', maxInFlight: 2 }), handler({ channel: 'c', maxInFlight: 3 }))]]), undefined),
+    );
+    expect(error.pattern).toBe('orders');
+  });
+
   it('falls back to the default when extras carry no channel', () => {
     const h = handler({ transportId: Symbol('nsq') });
     expect(buildNsqRoutes(registry([['orders', h]]), 'saver')[0].channel).toBe('saver');
