@@ -77,6 +77,27 @@ describe('giving up on messages', () => {
     expect(channel!.requeue_count).toBe(0);
   });
 
+  it('dead-letters at once a message the handler rejects as poison through the context', async () => {
+    const topic = 'dlq.rejected';
+    const dlq = 'dlq.rejected.dead';
+    await nsqd().createTopic(dlq);
+    await nsqd().createChannel(dlq, 'inspect');
+    const consumer = await startConsumer(
+      [{ topic, channel: 'worker', behavior: (_payload, ctx) => ctx.reject('fails validation') }],
+      { nsqdTcpAddresses: [nsqd().tcpAddress], maxAttempts: 3, requeueDelayMs: 0, backoff: false, deadLetterTopic: dlq },
+    );
+    consumers.push(consumer);
+    const given: NsqDeadLetterInfo[] = [];
+    consumer.server.on(NsqEventType.DEAD_LETTER, (info) => given.push(info));
+    await emit(client, topic, { invalid: true });
+    await waitFor(() => given.length === 1, { timeoutMs: 10_000, message: 'no dead-letter event' });
+    expect(given[0]).toMatchObject({ reason: 'rejected', attempts: 1, deadLetterTopic: dlq });
+    expect(consumer.deliveries).toHaveLength(1);
+    const bodies = await drainBodies(dlq, 'inspect', 1);
+    expect(JSON.parse(bodies[0]!.toString())).toEqual({ invalid: true });
+    expect((await nsqd().channelStats(topic, 'worker'))!.requeue_count).toBe(0);
+  });
+
   it('logs and finishes a message past maxAttempts when no dead-letter topic is configured', async () => {
     const topic = 'dlq.none';
     const { consumer, given } = await consumeWithDeadLetters(topic, undefined, () => {

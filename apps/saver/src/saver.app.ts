@@ -24,6 +24,7 @@ export async function createSaverApp(env: Record<string, string | undefined> = p
     lookupdHttpAddresses: config.lookupdHttpAddresses,
     nsqdTcpAddresses: config.nsqdTcpAddresses,
     maxAttempts: config.maxAttempts,
+    deadLetterTopic: config.deadLetterTopic,
     drainTimeoutMs: config.drainTimeoutMs,
     msgTimeoutMs: config.msgTimeoutMs,
     clientId: 'saver',

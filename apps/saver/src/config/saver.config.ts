@@ -43,11 +43,15 @@ export class SaverEnvironment {
   @Max(2500)
   SAVER_MAX_IN_FLIGHT: number = 10;
 
-  /** Deliveries before a message is given up on (logged and finished). */
+  /** Deliveries before a message is given up on (copied to SAVER_DEAD_LETTER_TOPIC, then finished). */
   @IsInt()
   @Min(0)
   @Max(65535)
   SAVER_MAX_ATTEMPTS: number = 10;
+
+  /** Topic that receives the original body of messages given up on (malformed, or failing past SAVER_MAX_ATTEMPTS). */
+  @Matches(NSQ_NAME)
+  SAVER_DEAD_LETTER_TOPIC: string = 'saver.dead-letter';
 
   /** On shutdown, how long handlers in flight may finish before their messages are requeued. */
   @IsInt()
@@ -96,6 +100,7 @@ export interface SaverConfig {
   readonly channel: string;
   readonly maxInFlight: number;
   readonly maxAttempts: number;
+  readonly deadLetterTopic: string;
   readonly drainTimeoutMs: number;
   readonly msgTimeoutMs: number;
   readonly flashSale: { readonly channel: string; readonly workMs: number };
@@ -130,6 +135,7 @@ export function loadSaverConfig(env: Record<string, string | undefined>): SaverC
     channel: parsed.SAVER_CHANNEL,
     maxInFlight: parsed.SAVER_MAX_IN_FLIGHT,
     maxAttempts: parsed.SAVER_MAX_ATTEMPTS,
+    deadLetterTopic: parsed.SAVER_DEAD_LETTER_TOPIC,
     drainTimeoutMs: parsed.SAVER_DRAIN_TIMEOUT_MS,
     msgTimeoutMs: parsed.SAVER_MSG_TIMEOUT_MS,
     flashSale: Object.freeze({ channel: parsed.FLASH_SALE_CHANNEL, workMs: parsed.FLASH_SALE_WORK_MS }),

@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { SAVER_CONFIG, type SaverConfig } from '../config/saver.config.js';
 import { SaverStore } from '../store/saver.store.js';
 import { FLASH_SALE_TRANSPORT, TOPICS } from '../topics.js';
-import { dropMalformed } from './drop-malformed.js';
+import { rejectMalformed } from './reject-malformed.js';
 import { isFlashSalePurchase } from './event-payloads.js';
 
 /**
@@ -23,7 +23,7 @@ export class FlashSaleEvents {
 
   @NsqEventPattern(TOPICS.flashSalePurchase, { transportId: FLASH_SALE_TRANSPORT })
   async onPurchase(@Payload() purchase: unknown, @Ctx() ctx: NsqContext): Promise<void> {
-    if (!isFlashSalePurchase(purchase)) return dropMalformed(this.logger, ctx);
+    if (!isFlashSalePurchase(purchase)) return rejectMalformed(this.logger, ctx);
     // Stands for the real work (stock reservation, payment hold).
     if (this.config.flashSale.workMs > 0) await delay(this.config.flashSale.workMs);
     await this.store.savePurchase(purchase);

@@ -4,7 +4,7 @@ import { NSQ_TRANSPORT, NsqContext, NsqEventPattern } from 'nestjs-transport-nsq
 import { SaverStore } from '../store/saver.store.js';
 import { TOPICS } from '../topics.js';
 import { isReportCreated } from './event-payloads.js';
-import { dropMalformed } from './drop-malformed.js';
+import { rejectMalformed } from './reject-malformed.js';
 
 /** `report.created` on the saver's channel: one row per report, whatever the number of deliveries. */
 @Controller()
@@ -15,7 +15,7 @@ export class ReportEvents {
 
   @NsqEventPattern(TOPICS.reportCreated, { transportId: NSQ_TRANSPORT })
   async onReportCreated(@Payload() report: unknown, @Ctx() ctx: NsqContext): Promise<void> {
-    if (!isReportCreated(report)) return dropMalformed(this.logger, ctx);
+    if (!isReportCreated(report)) return rejectMalformed(this.logger, ctx);
     const written = await this.store.saveReport(report, { messageId: ctx.getMessageId(), attempts: ctx.getAttempts() });
     this.logger.debug(`report ${report.id} ${written ? 'stored' : 'already stored'} (message ${ctx.getMessageId()}, attempt ${ctx.getAttempts()})`);
   }

@@ -78,6 +78,15 @@ export class NsqContext extends BaseRpcContext<NsqContextArgs> {
     this.args[0].requeue(delayMs, backoff);
   }
 
+  /**
+   * Rejects the message as poison (e.g. a payload that fails validation): when
+   * the handler returns, it goes to the dead-letter topic (or is logged and
+   * finished) at once, without retries. Not a drop: the body is kept there.
+   */
+  reject(reason = 'rejected by the handler'): void {
+    this.args[0].reject(reason);
+  }
+
   /** TOUCH: reset the message's timeout while a long handler works. */
   touch(): void {
     this.args[0].touch();

@@ -36,7 +36,7 @@ export interface NsqDeadLetterInfo {
   readonly topic: string;
   readonly channel: string;
   readonly attempts: number;
-  readonly reason: 'max-attempts' | 'undecodable';
+  readonly reason: 'max-attempts' | 'undecodable' | 'rejected';
   /** Topic the body was copied to, when `deadLetterTopic` is configured. */
   readonly deadLetterTopic?: string;
 }

@@ -13,6 +13,7 @@ export type NsqSettlement = 'finished' | 'requeued';
  */
 export class NsqDelivery {
   private settlement: NsqSettlement | undefined;
+  private rejection: string | undefined;
 
   constructor(
     readonly message: Message,
@@ -48,6 +49,21 @@ export class NsqDelivery {
     // NaN would reach nsqd as "REQ <id> NaN", a fatal E_INVALID closing the connection.
     const delay = Number.isNaN(delayMs) ? 0 : Math.min(Math.max(0, Math.round(delayMs)), NSQD_LIMITS.maxRequeueDelayMs);
     this.message.requeue(delay, backoff);
+    return true;
+  }
+
+  /** Why the handler rejected the message as poison, if it did. */
+  get rejectedBecause(): string | undefined {
+    return this.rejection;
+  }
+
+  /**
+   * Marks the message as one no retry can fix: once the handler returns, the
+   * transport dead-letters it instead of requeueing. Ignored once settled.
+   */
+  reject(reason: string): boolean {
+    if (this.settlement) return false;
+    this.rejection ??= reason;
     return true;
   }
 

@@ -195,7 +195,9 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
     if (failure !== undefined && !delivery.isSettled) {
       this.logger.warn(`Handler failed for message ${delivery.message.id} on ${route.topic}/${route.channel} (attempt ${attempts}): ${describe(failure.error)}`);
     }
-    await this.settle(delivery, decideAfterHandling({ ok: failure === undefined, alreadySettled: delivery.isSettled, attempts }, this.options));
+    const rejected = delivery.rejectedBecause !== undefined;
+    if (rejected) this.logger.warn(`Message ${delivery.message.id} on ${route.topic}/${route.channel} rejected by its handler: ${delivery.rejectedBecause}`);
+    await this.settle(delivery, decideAfterHandling({ ok: failure === undefined, alreadySettled: delivery.isSettled, attempts, rejected }, this.options));
   }
 
   /** Runs every handler of the route once; resolves with the first failure, if any, after all settled. */

@@ -61,6 +61,16 @@ describe('NsqContext', () => {
     expect(context.isSettled()).toBe(true);
   });
 
+  it('reject marks the delivery as poison without settling it', () => {
+    const { delivery, context } = contextFor();
+    context.reject('fails validation');
+    expect(delivery.rejectedBecause).toBe('fails validation');
+    expect(context.isSettled()).toBe(false);
+    const other = contextFor();
+    other.context.reject();
+    expect(other.delivery.rejectedBecause).toBe('rejected by the handler');
+  });
+
   it('touch delegates to the delivery and stops once settled', () => {
     const { context, delivery, calls } = contextFor();
     const touch = jest.spyOn(delivery, 'touch');

@@ -18,6 +18,23 @@ describe('NsqDelivery', () => {
     expect(delivery).toMatchObject({ message, topic: 'orders', channel: 'billing', isSettled: false, settledAs: undefined });
   });
 
+  it('reject records the first reason without settling or sending anything', () => {
+    const { calls, delivery } = openDelivery();
+    expect(delivery.reject('bad payload')).toBe(true);
+    delivery.reject('second reason');
+    expect(delivery.rejectedBecause).toBe('bad payload');
+    expect(delivery.isSettled).toBe(false);
+    expect(calls.finish).not.toHaveBeenCalled();
+    expect(calls.requeue).not.toHaveBeenCalled();
+  });
+
+  it('reject after settlement is ignored', () => {
+    const { delivery } = openDelivery();
+    delivery.finish();
+    expect(delivery.reject('too late')).toBe(false);
+    expect(delivery.rejectedBecause).toBeUndefined();
+  });
+
   it('finish sends FIN once and records it', () => {
     const { calls, delivery } = openDelivery();
     expect(delivery.finish()).toBe(true);

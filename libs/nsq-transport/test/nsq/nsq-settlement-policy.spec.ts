@@ -61,4 +61,10 @@ describe('decideAfterHandling', () => {
   it('passes a valid delay of 0 through', () => {
     expect(decideAfterHandling({ ok: false, alreadySettled: false, attempts: 1 }, policy({ requeueDelayMs: () => 0 }))).toMatchObject({ delayMs: 0 });
   });
+  it('dead-letters a message the handler rejected, even on its first attempt and after a failure', () => {
+    const policy = { maxAttempts: 5, requeueDelayMs: () => 1000, backoff: true };
+    expect(decideAfterHandling({ ok: true, alreadySettled: false, attempts: 1, rejected: true }, policy)).toEqual({ kind: 'dead-letter', reason: 'rejected' });
+    expect(decideAfterHandling({ ok: false, alreadySettled: false, attempts: 1, rejected: true }, policy)).toEqual({ kind: 'dead-letter', reason: 'rejected' });
+    expect(decideAfterHandling({ ok: true, alreadySettled: true, attempts: 1, rejected: true }, policy)).toEqual({ kind: 'none' });
+  });
 });
