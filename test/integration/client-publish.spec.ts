@@ -12,6 +12,8 @@ import {
 } from 'nestjs-transport-nsq';
 import { freePort } from '../support/free-port.js';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
+import type { NsqdNode } from '../support/nsqd-node.js';
+import { waitFor } from '../support/wait-for.js';
 import { emit, startClient } from '../support/nest-harness.js';
 
 describe('ClientNsq publishing', () => {
@@ -119,6 +121,35 @@ describe('ClientNsq publishing', () => {
     await watched.close();
     sub.unsubscribe();
     expect(statuses).toEqual([NsqStatus.RECONNECTING, NsqStatus.CONNECTED, NsqStatus.DISCONNECTED]);
+  });
+
+  it('fails over to the other nsqd when one goes away, and uses it again when it returns', async () => {
+    const pair = await startNsqCluster({ nsqds: 2, lookupd: false });
+    const [first, second] = pair.nsqds as [NsqdNode, NsqdNode];
+    const both = await startClient({ nsqdTcpAddresses: [first.tcpAddress, second.tcpAddress], publishTimeoutMs: 1_000, reconnectMaxDelayMs: 300 });
+    const topic = 'client.failover';
+    const count = async (node: NsqdNode) => (await node.topicStats(topic))?.message_count ?? 0;
+    try {
+      // Round-robin over the ready connections (the second may still be connecting at first).
+      await waitFor(async () => {
+        await emit(both, topic, { spread: true });
+        return (await count(first)) > 0 && (await count(second)) > 0;
+      }, { timeoutMs: 5_000, message: 'publishes were not spread over both nsqds' });
+      await first.kill();
+      // Publishes on the lost connection may fail (their outcome is unknown); later ones go to the survivor.
+      await waitFor(async () => (await Promise.allSettled([emit(both, topic, { probe: true })]))[0]!.status === 'fulfilled', { timeoutMs: 5_000, message: 'no failover' });
+      const before = await count(second);
+      await Promise.all(Array.from({ length: 20 }, (_, i) => emit(both, topic, { after: i })));
+      expect(await count(second)).toBe(before + 20);
+      await first.restart();
+      await waitFor(async () => {
+        await emit(both, topic, { back: true });
+        return (await count(first)) > 0;
+      }, { timeoutMs: 10_000, message: 'the restarted nsqd was not used again' });
+    } finally {
+      await both.close();
+      await pair.close();
+    }
   });
 
   it('times out publishes to a paused nsqd in bounded time', async () => {
