@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { defer, throwError } from 'rxjs';
-import { NsqRecordBuilder, type ClientNsq } from 'nestjs-transport-nsq';
+import { NsqRecordBuilder, type ClientNsq, type NsqContext } from 'nestjs-transport-nsq';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import { waitFor } from '../support/wait-for.js';
 import { emit, startClient, startConsumer, type TestConsumer } from '../support/nest-harness.js';
@@ -151,6 +152,23 @@ describe('delivery through a real nsqd', () => {
     await consumer.waitForDeliveries(2);
     await waitForChannel(topic, 'c', (c) => c.in_flight_count === 0 && c.message_count === 1);
     expect(consumer.deliveries.map((d) => d.handler).sort()).toEqual(['first', 'second']);
+  });
+
+  it('runs handlers inside Nest processing hooks (trace context) and closes each span once', async () => {
+    const topic = newTopic('hooks');
+    const storage = new AsyncLocalStorage<string>();
+    const seenInHandler: Array<string | undefined> = [];
+    const ended: string[] = [];
+    const consumer = await consume([{ topic, channel: 'c', behavior: () => void seenInHandler.push(storage.getStore()) }], { nsqdTcpAddresses: [nsqd().tcpAddress] });
+    consumer.server.setOnProcessingStartHook((_transport, context, done) => {
+      void storage.run(`trace-${(context as NsqContext).getMessageId()}`, done);
+    });
+    consumer.server.setOnProcessingEndHook((_transport, context) => ended.push((context as NsqContext).getMessageId()));
+    await emit(client, topic, { traced: true });
+    const [delivery] = await consumer.waitForDeliveries(1);
+    await waitFor(() => ended.length === 1, { timeoutMs: 5_000, message: 'end hook not called' });
+    expect(seenInHandler).toEqual([`trace-${delivery!.id}`]);
+    expect(ended).toEqual([delivery!.id]);
   });
 
   async function waitForChannel(topic: string, channel: string, check: (c: NonNullable<Awaited<ReturnType<NsqCluster['nsqds'][number]['channelStats']>>>) => boolean) {

@@ -54,6 +54,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private readonly drained = new Set<() => void>();
   /** nsqd TCP addresses learnt from lookupd, for the dead-letter producer. */
   private readonly discovered = new Set<string>();
+  /** Whether Nest installed processing hooks (tracing); without them the hot path skips the wrapper. */
+  private hasProcessingHooks = false;
 
   constructor(options: ServerNsqOptions) {
     super();
@@ -202,18 +204,36 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
 
   /** Runs every handler of the route once; resolves with the first failure, if any, after all settled. */
   private async runHandlers(handlers: readonly MessageHandler[], data: unknown, context: NsqContext): Promise<{ error: unknown } | undefined> {
+    if (handlers.length === 1) {
+      // The common case, without allSettled's array and wrappers on the hot path.
+      try {
+        await this.runHandler(handlers[0]!, data, context);
+        return undefined;
+      } catch (error) {
+        return { error };
+      }
+    }
     const results = await Promise.allSettled(handlers.map((handler) => this.runHandler(handler, data, context)));
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     return rejected ? { error: rejected.reason } : undefined;
   }
 
+  override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
+    this.hasProcessingHooks = true;
+    super.setOnProcessingStartHook(hook);
+  }
+
+  override setOnProcessingEndHook(hook: Parameters<Server['setOnProcessingEndHook']>[0]): void {
+    this.hasProcessingHooks = true;
+    super.setOnProcessingEndHook(hook);
+  }
+
   private runHandler(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
+    if (!this.hasProcessingHooks) return this.invoke(handler, data, context);
     return new Promise<void>((resolve, reject) => {
       this.onProcessingStartHook(this.options.transportId, context, async () => {
         try {
-          const result: unknown = await handler(data, context);
-          // An Observable result succeeds when it completes and fails when it errors.
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          await this.invoke(handler, data, context);
           resolve();
         } catch (error) {
           reject(error);
@@ -222,6 +242,12 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
         }
       });
     });
+  }
+
+  private async invoke(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
+    const result: unknown = await handler(data, context);
+    // An Observable result succeeds when it completes and fails when it errors.
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 
   private async settle(delivery: NsqDelivery, action: NsqSettlementAction): Promise<void> {
