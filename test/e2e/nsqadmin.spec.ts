@@ -15,7 +15,7 @@ import { startAgent, startSaver, type RunningService } from './support/services.
 const CHROMIUM = '/usr/bin/chromium';
 // The README's picture is refreshed only on request (UPDATE_DOCS=1), so test
 // runs leave the working tree clean; otherwise the shot goes to .tmp/.
-const SCREENSHOT_DIR = process.env.UPDATE_DOCS === '1' ? join(repoRoot(), 'docs') : join(repoRoot(), '.tmp');
+const SCREENSHOT_DIR = process.env.UPDATE_DOCS === '1' ? join(repoRoot(), 'apps', 'demo') : join(repoRoot(), '.tmp');
 const SCREENSHOT = join(SCREENSHOT_DIR, 'nsqadmin.png');
 const CHROMIUM_ARGS = [
   '--headless',
@@ -46,7 +46,7 @@ describe('nsqadmin shows the demo traffic', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: this test drives Debian's chromium. Run \`bash scripts/ci-e2e-setup.sh\` (installs it with apt-get) and try again.`);
+      throw new Error(`${CHROMIUM} not found: this test drives Debian's chromium. Run \`bash test/scripts/e2e-setup.sh\` (installs it with apt-get) and try again.`);
     }
     cluster = await startNsqCluster({ nsqds: 1, lookupd: true });
     const port = await freePort();

@@ -3,7 +3,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NsqBinaryNotFoundError } from './nsq-binary-not-found.error.js';
 
-/** The NSQ programs `scripts/install-nsq.sh` provides. */
+/** The NSQ programs `test/scripts/install-nsq.sh` provides. */
 export type NsqProgram = 'nsqd' | 'nsqlookupd' | 'nsqadmin' | 'nsq_tail' | 'to_nsq' | 'bench_writer' | 'bench_reader';
 
 /**

@@ -3,7 +3,7 @@
 // (runs the scenarios, prints the summary, exits 1 if anything is missing).
 //
 // It builds the library and both apps with tsc, makes sure the NSQ programs are
-// installed (scripts/install-nsq.sh), starts nsqlookupd, nsqd and nsqadmin on free
+// installed (test/scripts/install-nsq.sh), starts nsqlookupd, nsqd and nsqadmin on free
 // loopback ports, starts the saver and the agent from their compiled output, and
 // drives every scenario of the seed through them. Plain Node, no dependencies:
 // it must run on a fresh clone right after `npm ci`.
@@ -16,7 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOST = '127.0.0.1';
 const { values: args } = parseArgs({ options: { once: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
 if (args.help) {
@@ -242,8 +242,8 @@ async function main() {
     run(process.execPath, [tsc, '-p', project], label);
   }
 
-  step('NSQ programs (scripts/install-nsq.sh)');
-  run('bash', ['scripts/install-nsq.sh'], 'nsqd, nsqlookupd, nsqadmin v1.3.0 in .nsq/bin');
+  step('NSQ programs (test/scripts/install-nsq.sh)');
+  run('bash', ['test/scripts/install-nsq.sh'], 'nsqd, nsqlookupd, nsqadmin v1.3.0 in .nsq/bin');
   const bin = (name) => join(ROOT, '.nsq', 'bin', name);
 
   rmSync(DATA_DIR, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the e2e suites need besides `npm ci` and NSQ (scripts/install-nsq.sh): Debian's chromium,
+# What the e2e suites need besides `npm ci` and NSQ (test/scripts/install-nsq.sh): Debian's chromium,
 # which test/e2e/nsqadmin.spec.ts drives through playwright-core (no browser download).
 # Installs it only when missing; changes nothing else.
 set -euo pipefail

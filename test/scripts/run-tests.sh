@@ -2,9 +2,9 @@
 # The project's test command (`npm test`): NSQ binaries, type check, then Jest
 # (unit + integration against real nsqd/nsqlookupd). Extra arguments go to Jest.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
-bash scripts/install-nsq.sh
+bash test/scripts/install-nsq.sh
 echo "== type check"
 npx --no-install tsc -p tsconfig.json --noEmit
 

@@ -23,7 +23,7 @@ readonly GO_PACKAGES=(
 # only applies in the main module; when nsq is built as a dependency we have to repeat it ourselves.
 readonly GO_SVC_REPLACE='github.com/judwhite/go-svc=github.com/mreiferson/go-svc@v1.2.2-0.20210815184239-7a96e00010f6'
 
-ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 readonly ROOT_DIR
 readonly NSQ_DIR="${ROOT_DIR}/.nsq"
 readonly BIN_DIR="${NSQ_DIR}/bin"
