@@ -8,7 +8,7 @@ import { NsqEventType, NsqStatus, type NsqEvents } from '../events/nsq.events.js
 import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
 import { serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
-import { toPublishRequest } from '../nsq/nsq-publish-request.js';
+import { buildPublishRequest } from '../nsq/nsq-publish-request.js';
 import { toNsqjsConnectionConfig } from '../nsq/nsqjs-config.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
 import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/resolve-client-options.js';
@@ -87,18 +87,39 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
 
   /**
    * Publishes `data` to the topic `pattern`. Hot, as every Nest client: it
-   * publishes even if nobody subscribes. Completes on nsqd's OK.
+   * publishes even if nobody subscribes. Emits `undefined` and completes on
+   * nsqd's OK; errors with a typed error otherwise.
+   *
+   * Same contract as ClientProxy#emit (dispatch hook included), without its
+   * per-call defer/mergeMap/connectable/Subject: one promise per emit, and a
+   * plain Observable over it.
    */
   override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
     if (this.closing) return throwError(() => new NsqUnavailableError('the NSQ client is closed'));
+    // null/undefined: Nest's own InvalidMessageException.
+    if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit<TResult, TInput>(pattern, data);
     this.acceptedEmits++;
-    const result = super.emit<TResult, TInput>(pattern, data);
-    const settled = () => {
-      if (--this.acceptedEmits === 0) for (const resolve of this.emitsSettled) resolve();
-    };
-    result.subscribe({ error: settled, complete: settled });
-    return result;
+    let sent: Promise<void>;
+    try {
+      sent = this.dispatchPacket(this.createPacket(pattern, data));
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(this.emitSettled, this.emitSettled);
+    return new Observable<TResult>((subscriber) => {
+      sent.then(
+        () => {
+          subscriber.next(undefined as TResult);
+          subscriber.complete();
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+    });
   }
+
+  private readonly emitSettled = (): void => {
+    if (--this.acceptedEmits === 0) for (const resolve of this.emitsSettled) resolve();
+  };
 
   /** Request-response has no NSQ equivalent yet: fails with NsqUnsupportedError. */
   override send<TResult = unknown, TInput = unknown>(pattern: unknown, _data: TInput): Observable<TResult> {
@@ -116,9 +137,27 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    const request = await toPublishRequest(packet.pattern, packet.data, this.serializer, this.options);
-    await this.ensureProducer().publish(request.topic, request.bodies, request.delayMs);
+    await this.dispatchPacket(packet);
     return undefined as T;
+  }
+
+  /**
+   * Serializes, validates and publishes one packet. Synchronous up to the
+   * publish when the client is connected and the serializer is synchronous,
+   * so a burst of emits reaches the batcher within one macrotask.
+   */
+  private dispatchPacket(packet: ReadPacket): Promise<void> {
+    const producer = this.ensureProducer();
+    // Not connected (yet, or any more): connect() first, as Nest's emit does; the
+    // publish then waits (bounded by publishTimeoutMs) for a connection.
+    if (!producer.isAvailable) return this.connect().then(() => this.publishPacket(producer, packet));
+    return this.publishPacket(producer, packet);
+  }
+
+  private publishPacket(producer: NsqProducer, packet: ReadPacket): Promise<void> {
+    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options);
+    if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
+    return producer.publish(request.topic, request.bodies, request.delayMs);
   }
 
   protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {

@@ -11,6 +11,56 @@ interface InFlightPublish {
   readonly settle: (error?: Error) => void;
 }
 
+/**
+ * The part of nsqjs's Writer connection that PUB/MPUB go through. nsqjs builds
+ * those frames with several copies and four lodash type checks per message
+ * (its MPUB is the slowest part of a coalesced emit); writing our own frame
+ * onto the same connection, with the same FIFO of callbacks nsqjs answers
+ * from, sends identical bytes with one copy. Checked at run time: an nsqjs
+ * without this shape falls back to `Writer.publish`.
+ */
+interface NsqjsWriterInternals {
+  readonly conn?: {
+    readonly messageCallbacks?: unknown;
+    write?: unknown;
+  };
+}
+
+interface WritableNsqjsConnection {
+  readonly messageCallbacks: Array<(error?: Error) => void>;
+  write(frame: Buffer): void;
+}
+
+function writableConnection(writer: Writer): WritableNsqjsConnection | undefined {
+  const conn = (writer as unknown as NsqjsWriterInternals).conn;
+  return conn && Array.isArray(conn.messageCallbacks) && typeof conn.write === 'function' ? (conn as WritableNsqjsConnection) : undefined;
+}
+
+/**
+ * `PUB <topic>\n<size><body>` or `MPUB <topic>\n<size><count>(<size><body>)*`,
+ * nsqd's wire format, in one allocation.
+ */
+export function encodePublishFrame(topic: string, bodies: readonly Buffer[]): Buffer {
+  const multi = bodies.length > 1;
+  const header = `${multi ? 'MPUB' : 'PUB'} ${topic}\n`;
+  const headerBytes = header.length; // topic names are ASCII (validated before publishing)
+  let size = multi ? 4 : 0;
+  for (const body of bodies) size += multi ? 4 + body.length : body.length;
+  const frame = Buffer.allocUnsafe(headerBytes + 4 + size);
+  let at = frame.write(header, 0, 'latin1');
+  at = frame.writeInt32BE(size, at);
+  if (multi) {
+    at = frame.writeInt32BE(bodies.length, at);
+    for (const body of bodies) {
+      at = frame.writeInt32BE(body.length, at);
+      at += body.copy(frame, at);
+    }
+  } else {
+    bodies[0]!.copy(frame, at);
+  }
+  return frame;
+}
+
 export interface ProducerConnectionHooks {
   onReady(connection: NsqProducerConnection): void;
   onLost(connection: NsqProducerConnection): void;
@@ -33,6 +83,7 @@ export interface ProducerConnectionSettings {
  */
 export class NsqProducerConnection {
   private writer: Writer | undefined;
+  private connection: WritableNsqjsConnection | undefined;
   private ready = false;
   private closed = false;
   private failures = 0;
@@ -72,6 +123,7 @@ export class NsqProducerConnection {
     writer.on('error', (error: Error) => this.hooks.onError(this, toError(error)));
     writer.on('ready', () => {
       if (this.writer !== writer) return;
+      this.connection = writableConnection(writer);
       this.ready = true;
       this.failures = 0;
       this.hooks.onReady(this);
@@ -106,8 +158,12 @@ export class NsqProducerConnection {
       this.inFlight.add(entry);
       const callback = (error?: Error) =>
         entry.settle(error ? new NsqPublishError(`nsqd did not accept the publish: ${describe(error)}`, topic, this.address, { cause: error }) : undefined);
+      const connection = this.connection;
       if (delayMs > 0) {
         writer.deferPublish(topic, [bodies[0]!], delayMs, callback);
+      } else if (connection) {
+        connection.messageCallbacks.push(callback);
+        connection.write(encodePublishFrame(topic, bodies));
       } else {
         writer.publish(topic, bodies.length === 1 ? bodies[0]! : [...bodies], callback);
       }
@@ -150,6 +206,7 @@ export class NsqProducerConnection {
     if (this.writer !== writer) return;
     const wasReady = this.ready;
     this.writer = undefined;
+    this.connection = undefined;
     this.ready = false;
     for (const entry of [...this.inFlight]) {
       entry.settle(new NsqPublishError('nsqd connection closed before the publish was acknowledged; it may or may not be stored', entry.topic, this.address));

@@ -62,7 +62,16 @@ export class NsqProducer {
     // One timer for every deadline instead of one per publish.
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(10, Math.min(250, Math.floor(settings.publishTimeoutMs / 4))));
     this.sweepTimer.unref();
-    this.batcher = settings.batching ? new NsqPublishBatcher(settings.batching, (topic, bodies) => this.dispatch(topic, bodies, 0)) : undefined;
+    this.batcher = settings.batching
+      ? new NsqPublishBatcher(settings.batching, (topic, bodies) => {
+          const sent = this.dispatch(topic, bodies, 0);
+          sent.then(
+            () => this.release(bodies.length),
+            () => this.release(bodies.length),
+          );
+          return sent;
+        })
+      : undefined;
     for (const connection of this.connections) connection.start();
   }
 
@@ -96,25 +105,44 @@ export class NsqProducer {
   /**
    * Publishes `bodies` to `topic` (one body: PUB or, with a delay, DPUB;
    * several: one atomic MPUB). Resolves on nsqd's acknowledgement.
+   *
+   * Not an async function on purpose: a coalesced emit resolves with its
+   * batch's shared promise, without a wrapper promise per message.
    */
-  async publish(topic: string, bodies: readonly Buffer[], delayMs = 0): Promise<void> {
-    if (this.closing) throw new NsqUnavailableError('the NSQ client is closed');
-    if (this.pending + bodies.length > this.settings.maxPendingPublishes) {
-      throw new NsqUnavailableError(`${this.pending} messages are already pending (maxPendingPublishes ${this.settings.maxPendingPublishes}); nsqd is not keeping up or not reachable`);
+  publish(topic: string, bodies: readonly Buffer[], delayMs = 0): Promise<void> {
+    if (this.closing) return Promise.reject(new NsqUnavailableError('the NSQ client is closed'));
+    const count = bodies.length;
+    if (this.pending + count > this.settings.maxPendingPublishes) {
+      return Promise.reject(
+        new NsqUnavailableError(`${this.pending} messages are already pending (maxPendingPublishes ${this.settings.maxPendingPublishes}); nsqd is not keeping up or not reachable`),
+      );
     }
-    this.pending += bodies.length;
-    try {
-      if (this.batcher && bodies.length === 1 && delayMs === 0) await this.batcher.add(topic, bodies[0]!);
-      else await this.dispatch(topic, bodies, delayMs);
-    } finally {
-      this.pending -= bodies.length;
-      if (this.pending === 0) for (const resolve of this.idleWaiters) resolve();
-    }
+    this.pending += count;
+    // The batcher's send releases a whole batch at once (see the constructor).
+    if (this.batcher && count === 1 && delayMs === 0) return this.batcher.add(topic, bodies[0]!);
+    const sent = this.dispatch(topic, bodies, delayMs);
+    sent.then(
+      () => this.release(count),
+      () => this.release(count),
+    );
+    return sent;
+  }
+
+  private release(count: number): void {
+    this.pending -= count;
+    if (this.pending === 0) for (const resolve of this.idleWaiters) resolve();
   }
 
   /** Writes one PUB/MPUB/DPUB on a ready connection, waiting (bounded) for one if none is. */
-  private async dispatch(topic: string, bodies: readonly Buffer[], delayMs: number): Promise<void> {
+  private dispatch(topic: string, bodies: readonly Buffer[], delayMs: number): Promise<void> {
     const deadline = Date.now() + this.settings.publishTimeoutMs;
+    const connection = this.pick();
+    // The common case without an async frame: a connection is ready.
+    if (connection) return connection.send(topic, bodies, delayMs, deadline);
+    return this.dispatchWhenAvailable(topic, bodies, delayMs, deadline);
+  }
+
+  private async dispatchWhenAvailable(topic: string, bodies: readonly Buffer[], delayMs: number, deadline: number): Promise<void> {
     let connection = this.pick();
     if (!connection) {
       await new Promise<void>((resume, fail) => this.waiting.add({ deadline, resume, fail }));

@@ -1,0 +1,404 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResults, CellResult } from '../bench-results.js';
+import { summarize, type Summary } from '../bench-stats.js';
+import { sizeLabel } from '../bench-payloads.js';
+import { barChartSvg, type ChartSeries, type ChartValue } from './svg-chart.js';
+
+const ARM_COLORS: Record<string, string> = { raw: '#7f7f7f', ours: '#1f77b4', nnt: '#ff7f0e', go: '#2ca02c' };
+const PUBLISH = ['publish.serial', 'publish.pipelined-100', 'publish.pipelined-1000', 'publish.batched-100'];
+const CONSUME = ['consume.mif-1', 'consume.mif-100', 'consume.mif-1000'];
+const LATENCY = ['latency.1000ps.mif-1.obt-default', 'latency.1000ps.mif-1.obt-25', 'latency.1000ps.mif-100.obt-default', 'latency.1000ps.mif-100.obt-25', 'latency.half-max.mif-100.obt-25'];
+
+const WORKLOAD_LABELS: Record<string, string> = {
+  'publish.serial': 'publish serial',
+  'publish.pipelined-100': 'publish pipelined ×100',
+  'publish.pipelined-1000': 'publish pipelined ×1000',
+  'publish.batched-100': 'publish batched (MPUB 100)',
+  'consume.mif-1': 'consume mif 1',
+  'consume.mif-100': 'consume mif 100',
+  'consume.mif-1000': 'consume mif 1000',
+  'latency.1000ps.mif-1.obt-default': '1,000/s, mif 1, obt default',
+  'latency.1000ps.mif-1.obt-25': '1,000/s, mif 1, obt 25 ms',
+  'latency.1000ps.mif-100.obt-default': '1,000/s, mif 100, obt default',
+  'latency.1000ps.mif-100.obt-25': '1,000/s, mif 100, obt 25 ms',
+  'latency.half-max.mif-100.obt-25': '½ max rate, mif 100, obt 25 ms',
+};
+
+/** Figures of one run, indexed for the report. */
+class ResultIndex {
+  constructor(readonly results: BenchResults) {}
+
+  cell(workload: string, size: number, arm: string): CellResult | undefined {
+    return this.results.cells.find((c) => c.workload === workload && c.size === size && c.arm === arm);
+  }
+
+  summary(workload: string, size: number, arm: string, metric: string): Summary {
+    return summarize(this.cell(workload, size, arm)?.metrics[metric] ?? []);
+  }
+
+  /** Median (min–max) of per-repetition ratios a/b: repetitions are interleaved, so each pair ran side by side. */
+  ratio(workload: string, size: number, a: string, b: string, metric: string): Summary {
+    const x = this.cell(workload, size, a)?.metrics[metric] ?? [];
+    const y = this.cell(workload, size, b)?.metrics[metric] ?? [];
+    const n = Math.min(x.length, y.length);
+    return summarize(Array.from({ length: n }, (_, i) => x[i]! / y[i]!));
+  }
+
+  /** Median of per-repetition differences a − b. */
+  difference(workload: string, size: number, a: string, b: string, metric: string): Summary {
+    const x = this.cell(workload, size, a)?.metrics[metric] ?? [];
+    const y = this.cell(workload, size, b)?.metrics[metric] ?? [];
+    const n = Math.min(x.length, y.length);
+    return summarize(Array.from({ length: n }, (_, i) => x[i]! - y[i]!));
+  }
+
+  note(workload: string, size: number, arm: string): string | undefined {
+    const errors = this.cell(workload, size, arm)?.errors ?? [];
+    return errors.length ? errors[0] : undefined;
+  }
+
+  get sizes(): number[] {
+    return [...new Set(this.results.cells.filter((c) => c.arm !== 'go').map((c) => c.size))].sort((a, b) => a - b);
+  }
+
+  get arms(): Array<{ id: string; label: string }> {
+    return this.results.arms.filter((a) => a.id !== 'go' && this.results.cells.some((c) => c.arm === a.id));
+  }
+}
+
+function fmtRate(s: Summary): string {
+  if (!Number.isFinite(s.median)) return 'n/a';
+  return `${fmtNumber(s.median)} <sub>${fmtNumber(s.min)}–${fmtNumber(s.max)}</sub>`;
+}
+
+function fmtNumber(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  if (Math.abs(v) >= 10_000) return `${Math.round(v / 1000)}k`;
+  if (Math.abs(v) >= 1000) return `${(v / 1000).toFixed(1)}k`;
+  return `${Math.round(v)}`;
+}
+
+function fmtMs(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  return v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+function fmtRatio(s: Summary): string {
+  if (!Number.isFinite(s.median)) return 'n/a';
+  return `**${s.median.toFixed(2)}×** <sub>${s.min.toFixed(2)}–${s.max.toFixed(2)}</sub>`;
+}
+
+function fmtBytes(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  return Math.abs(v) >= 10_240 ? `${(v / 1024).toFixed(1)} KiB` : `${Math.round(v)} B`;
+}
+
+function chartValue(s: Summary, markers?: number[]): ChartValue {
+  return { median: s.median, min: s.min, max: s.max, ...(markers ? { markers } : {}) };
+}
+
+interface TargetRow {
+  readonly target: string;
+  readonly measured: string;
+  readonly met: boolean | undefined;
+}
+
+/** Writes the charts into `outDir` and, unless `markdownPath` is undefined, BENCHMARKS.md. */
+export async function renderReport(results: BenchResults, outDir: string, markdownPath: string | undefined): Promise<void> {
+  const index = new ResultIndex(results);
+  const arms = index.arms;
+  const series: ChartSeries[] = arms.map((a) => ({ label: a.label, color: ARM_COLORS[a.id] ?? '#444' }));
+  const charts: Array<{ file: string; title: string }> = [];
+  const writeChart = async (file: string, title: string, svg: string) => {
+    await writeFile(join(outDir, file), svg);
+    charts.push({ file, title });
+  };
+
+  for (const size of index.sizes) {
+    const workloads = [...PUBLISH, ...CONSUME];
+    await writeChart(
+      `throughput-${size}.svg`,
+      `Throughput, ${sizeLabel(size)} messages`,
+      barChartSvg({
+        title: `Throughput, ${sizeLabel(size)} JSON messages (median of ${results.plan === 'smoke' ? 1 : 'repetitions'}, whisker = min–max)`,
+        yLabel: 'messages / s',
+        log: true,
+        groups: workloads.map((w) => WORKLOAD_LABELS[w] ?? w),
+        series,
+        values: workloads.map((w) => arms.map((a) => chartValue(index.summary(w, size, a.id, 'throughput')))),
+      }),
+    );
+  }
+  const ratioGroups = index.sizes.flatMap((size) => [...PUBLISH, ...CONSUME].map((w) => ({ w, size })));
+  await writeChart(
+    'ratio-to-raw.svg',
+    'Throughput relative to raw nsqjs',
+    barChartSvg({
+      title: 'Throughput relative to raw nsqjs (per-repetition ratios, median and min–max)',
+      yLabel: '× raw nsqjs',
+      log: true,
+      groups: ratioGroups.map(({ w, size }) => `${(WORKLOAD_LABELS[w] ?? w).replace('publish ', 'pub ').replace('consume ', 'con ').replace(' (MPUB 100)', '')} ${sizeLabel(size)}`),
+      series: series.filter((_, i) => arms[i]!.id !== 'raw'),
+      values: ratioGroups.map(({ w, size }) => arms.filter((a) => a.id !== 'raw').map((a) => chartValue(index.ratio(w, size, a.id, 'raw', 'throughput')))),
+      reference: { value: 1, label: 'raw nsqjs = 1×' },
+    }),
+  );
+  for (const size of index.sizes) {
+    await writeChart(
+      `latency-${size}.svg`,
+      `End-to-end latency, ${sizeLabel(size)}`,
+      barChartSvg({
+        title: `End-to-end latency, ${sizeLabel(size)}: bar = p99, marks = p50 and p99.9 (median of repetitions)`,
+        yLabel: 'ms',
+        log: true,
+        groups: LATENCY.map((w) => WORKLOAD_LABELS[w] ?? w),
+        series,
+        values: LATENCY.map((w) =>
+          arms.map((a) => chartValue(index.summary(w, size, a.id, 'p99'), [index.summary(w, size, a.id, 'p50').median, index.summary(w, size, a.id, 'p999').median])),
+        ),
+      }),
+    );
+  }
+  if (markdownPath === undefined) return;
+  const chartDir = relative(dirname(markdownPath), outDir) || '.';
+  await writeFile(markdownPath, await markdown(index, arms, charts, chartDir, markdownPath));
+}
+
+async function markdown(index: ResultIndex, arms: Array<{ id: string; label: string }>, charts: Array<{ file: string; title: string }>, chartDir: string, markdownPath: string): Promise<string> {
+  const r = index.results;
+  const has = (id: string) => arms.some((a) => a.id === id);
+  const lines: string[] = [];
+  const push = (...more: string[]) => lines.push(...more);
+  const minutes = (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 60_000;
+
+  push('# Benchmarks', '');
+  push('<!-- Generated by `npm run bench` (test/bench/report/render-report.ts) from test/bench/results/results.json; edit the notes in test/bench/report/benchmarks-notes.md. -->', '');
+  push(
+    'Side by side on one machine, in one run (issue 5): raw **nsqjs** configured like our transport, **nestjs-transport-nsq** (ours: `ClientNsq` / `ServerNsq` in minimal Nest apps), ' +
+      '**nest-nsq-transport** (the npm transport for Nest), and nsqd\'s own Go **bench_writer / bench_reader** as the broker\'s ceiling. ' +
+      'Every figure is the median of the repetitions with min–max in small type; every ratio is the median of per-repetition ratios (the arms of one repetition run back to back, in rotated order).',
+    '',
+  );
+  push('## Run', '');
+  push('| | |', '|---|---|');
+  push(`| Date | ${r.startedAt} → ${r.finishedAt} (${minutes.toFixed(1)} min) |`);
+  push(`| Machine | ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.os} |`);
+  push(`| Load average (1/5/15 min) | before ${r.machine.loadBefore.map((v) => v.toFixed(2)).join(' / ')}, after ${r.machine.loadAfter.map((v) => v.toFixed(2)).join(' / ')} (the machine is shared; nsqd, the Node arms and the Go tools share its cores) |`);
+  push(`| Versions | ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
+  push(`| Plan | ${r.plan}: ${summarize(r.cells.filter((c) => c.arm === 'raw').map((c) => Object.values(c.metrics)[0]?.length ?? 0)).max} repetitions per figure |`);
+  if (r.note) push(`| Note | ${r.note} |`);
+  push(`| Commands | ${r.commands.map((c) => `\`${c}\``).join(' → ')}; smoke: \`npm run bench:smoke\` |`);
+  push('');
+  const unrunnable = r.arms.filter((a) => !a.runnable);
+  if (unrunnable.length) push(`**Not runnable:** ${unrunnable.map((a) => `${a.label}: \`${a.note ?? ''}\``).join('; ')}`, '');
+
+  // Targets.
+  const rows: TargetRow[] = [];
+  const all = (values: number[], test: (v: number) => boolean) => (values.length === 0 || values.some((v) => !Number.isFinite(v)) ? undefined : values.every(test));
+  const list = (pairs: Array<[string, number]>, fmt: (v: number) => string) => pairs.map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  if (has('ours') && has('raw')) {
+    for (const [mif, bound] of [
+      [1, 0.95],
+      [100, 0.9],
+      [1000, 0.9],
+    ] as const) {
+      const pairs = index.sizes.map((s): [string, number] => [sizeLabel(s), index.ratio(`consume.mif-${mif}`, s, 'ours', 'raw', 'throughput').median]);
+      rows.push({ target: `Consume at maxInFlight ${mif} ≥ ${bound}× raw nsqjs`, measured: list(pairs, x), met: all(pairs.map((p) => p[1]), (v) => v >= bound) });
+    }
+    for (const window of [100, 1000]) {
+      const pairs = index.sizes.map((s): [string, number] => [sizeLabel(s), index.ratio(`publish.pipelined-${window}`, s, 'ours', 'raw', 'throughput').median]);
+      rows.push({ target: `Pipelined emit (window ${window}) ≥ 2× raw nsqjs pipelined PUBs`, measured: list(pairs, x), met: all(pairs.map((p) => p[1]), (v) => v >= 2) });
+    }
+  }
+  if (has('ours') && has('nnt')) {
+    const pairs = index.sizes.flatMap((s) =>
+      [...PUBLISH, ...CONSUME].filter((w) => Number.isFinite(index.summary(w, s, 'nnt', 'throughput').median)).map((w): [string, number] => [`${WORKLOAD_LABELS[w]} ${sizeLabel(s)}`, index.ratio(w, s, 'ours', 'nnt', 'throughput').median]),
+    );
+    const misses = pairs.filter((p) => !(p[1] >= 1.5));
+    rows.push({
+      target: '≥ 1.5× nest-nsq-transport in every throughput workload',
+      measured: `${pairs.length - misses.length} of ${pairs.length} cells; min ${x(Math.min(...pairs.map((p) => p[1])))}${misses.length ? `; below: ${list(misses, x)}` : ''}`,
+      met: pairs.length ? misses.length === 0 : undefined,
+    });
+  }
+  if (has('ours') && has('raw')) {
+    for (const w of ['latency.1000ps.mif-1.obt-default', 'latency.1000ps.mif-1.obt-25']) {
+      const pairs = index.sizes.map((s): [string, number] => [sizeLabel(s), index.difference(w, s, 'ours', 'raw', 'p50').median * 1000]);
+      rows.push({ target: `p50 end-to-end overhead over raw ≤ 50 µs (${WORKLOAD_LABELS[w]})`, measured: list(pairs, (v) => `${v.toFixed(0)} µs`), met: all(pairs.map((p) => p[1]), (v) => v <= 50) });
+    }
+  }
+  if (has('ours')) {
+    for (const w of ['latency.1000ps.mif-1.obt-25', 'latency.1000ps.mif-100.obt-25']) {
+      const pairs = index.sizes.map((s): [string, number] => [sizeLabel(s), index.summary(w, s, 'ours', 'p99').median]);
+      const rawPairs = index.sizes.map((s) => index.summary(w, s, 'raw', 'p99').median);
+      rows.push({
+        target: `p99 ≤ 5 ms at 1,000 msg/s with 25 ms output buffer timeout (${w.includes('mif-1.') ? 'mif 1' : 'mif 100'})`,
+        measured: `${list(pairs, (v) => `${fmtMs(v)} ms`)} (raw nsqjs: ${rawPairs.map((v) => `${fmtMs(v)} ms`).join(', ')})`,
+        met: all(pairs.map((p) => p[1]), (v) => v <= 5),
+      });
+    }
+  }
+  if (has('ours') && has('raw')) {
+    const pairs = index.sizes.map((s): [string, number] => [sizeLabel(s), index.difference('memory.inflight', s, 'ours', 'raw', 'bytesPerMessage').median]);
+    rows.push({ target: '≤ 1 KiB memory per in-flight message beyond raw nsqjs', measured: list(pairs, fmtBytes), met: all(pairs.map((p) => p[1]), (v) => v <= 1024) });
+  }
+  push('## Targets', '');
+  push('| Target (issue 5) | Measured (ours; ratios are medians of per-repetition ratios) | Met |', '|---|---|---|');
+  for (const row of rows) push(`| ${row.target} | ${row.measured} | ${row.met === undefined ? 'n/a' : row.met ? '✅ yes' : '❌ no — see notes'} |`);
+  push('');
+
+  // Throughput tables.
+  const throughputTable = (title: string, workloads: string[]) => {
+    push(`## ${title}`, '');
+    const header = ['Workload', 'Size', ...arms.map((a) => `${a.label} (msg/s)`)];
+    const ratioArms = arms.filter((a) => a.id !== 'raw');
+    header.push(...ratioArms.map((a) => `${a.id === 'ours' ? 'ours' : a.id} / raw`));
+    if (has('ours') && has('nnt')) header.push('ours / nest-nsq-transport');
+    push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
+    for (const w of workloads) {
+      for (const s of index.sizes) {
+        const cells = [WORKLOAD_LABELS[w] ?? w, sizeLabel(s)];
+        for (const a of arms) {
+          const sum = index.summary(w, s, a.id, 'throughput');
+          const note = index.note(w, s, a.id);
+          cells.push(Number.isFinite(sum.median) ? fmtRate(sum) : note?.startsWith('n/a') ? 'n/a¹' : `error: ${note ?? 'none'}`);
+        }
+        for (const a of ratioArms) cells.push(fmtRatio(index.ratio(w, s, a.id, 'raw', 'throughput')));
+        if (has('ours') && has('nnt')) cells.push(fmtRatio(index.ratio(w, s, 'ours', 'nnt', 'throughput')));
+        push(`| ${cells.join(' | ')} |`);
+      }
+    }
+    push('');
+  };
+  throughputTable('Publish (acknowledged messages per second)', PUBLISH);
+  push(
+    'Serial = await each publish; pipelined ×N = N publishes outstanding, each acknowledgement sends the next (raw nsqjs: one PUB each; ours: `emit()` per message, coalesced by the batcher into MPUBs); ' +
+      'batched = explicit batches of 100 (≤ 4 MiB) awaited one at a time (raw: `Writer.publish(topic, array)`; ours: `emit(topic, NsqRecordBuilder.setBatch())`). ' +
+      '¹ nest-nsq-transport has no batch publish: emitting an array publishes one message holding the array.',
+    '',
+  );
+  throughputTable('Consume (drain a pre-filled channel)', CONSUME);
+  push(
+    'Messages per second between the 1st and the 99th percentile of deliveries (connection set-up, Nest boot and nsqd\'s final output-buffer flush tick are outside the window, identically for every arm). ' +
+      'Each handler decodes the JSON body and returns; the transport FINs.',
+    '',
+  );
+
+  // Latency.
+  push('## End-to-end latency (open loop)', '');
+  push(
+    'Messages leave on a fixed schedule (open loop) from the arm\'s own producer to its own consumer in the same process; latency runs from the scheduled send time to the handler, so a stalled producer counts against the arm. ' +
+      '"obt" = nsqd\'s output_buffer_timeout asked for in IDENTIFY (default 250 ms). ½ max rate = half of the lower of the arm\'s pipelined-×1000 publish and mif-100 consume medians measured earlier in the same run.',
+    '',
+  );
+  const lh = ['Scenario', 'Size', ...arms.map((a) => `${a.label} p50 / p99 / p99.9 (ms)`)];
+  if (has('ours') && has('raw')) lh.push('ours − raw p50 (µs)');
+  push(`| ${lh.join(' | ')} |`, `|${lh.map(() => '---').join('|')}|`);
+  for (const w of LATENCY) {
+    for (const s of index.sizes) {
+      const cells = [WORKLOAD_LABELS[w] ?? w, sizeLabel(s)];
+      for (const a of arms) {
+        const c = index.cell(w, s, a.id);
+        const p = (m: string) => index.summary(w, s, a.id, m).median;
+        cells.push(c && Number.isFinite(p('p50')) ? `${fmtMs(p('p50'))} / ${fmtMs(p('p99'))} / ${fmtMs(p('p999'))}${w.startsWith('latency.half-max') && c.parameter ? ` @ ${fmtNumber(c.parameter)}/s` : ''}` : `error: ${index.note(w, s, a.id) ?? 'none'}`);
+      }
+      if (has('ours') && has('raw')) {
+        const d = index.difference(w, s, 'ours', 'raw', 'p50');
+        cells.push(Number.isFinite(d.median) ? `${(d.median * 1000).toFixed(0)} <sub>${(d.min * 1000).toFixed(0)}…${(d.max * 1000).toFixed(0)}</sub>` : 'n/a');
+      }
+      push(`| ${cells.join(' | ')} |`);
+    }
+  }
+  push('');
+
+  // Memory.
+  push('## Memory per in-flight message', '');
+  push(
+    `The consumer's handler holds ${index.cell('memory.inflight', index.sizes[0] ?? 100, 'raw')?.parameter ?? 'N'} messages unsettled (maxInFlight = that many); heap + external (Buffers) after two forced GCs (\`node --expose-gc\`), minus the same for the subscribed idle consumer, divided by the count.`,
+    '',
+  );
+  const mh = ['Size', ...arms.map((a) => a.label)];
+  if (has('ours') && has('raw')) mh.push('ours − raw');
+  push(`| ${mh.join(' | ')} |`, `|${mh.map(() => '---').join('|')}|`);
+  for (const s of index.sizes) {
+    const cells = [sizeLabel(s)];
+    for (const a of arms) {
+      const sum = index.summary('memory.inflight', s, a.id, 'bytesPerMessage');
+      cells.push(Number.isFinite(sum.median) ? `${fmtBytes(sum.median)} <sub>${fmtBytes(sum.min)}–${fmtBytes(sum.max)}</sub>` : `error: ${index.note('memory.inflight', s, a.id) ?? 'none'}`);
+    }
+    if (has('ours') && has('raw')) cells.push(fmtBytes(index.difference('memory.inflight', s, 'ours', 'raw', 'bytesPerMessage').median));
+    push(`| ${cells.join(' | ')} |`);
+  }
+  push('');
+
+  // Event-loop delay.
+  push('## Event-loop delay during the runs', '');
+  push('`perf_hooks.monitorEventLoopDelay` (1 ms resolution, the resolution subtracted) over each cell: how late the loop ran, p99 / max in ms, median over repetitions and sizes. High values under pipelining and drains mean long synchronous stretches per socket read (a whole burst of messages handled in one go), which is also what delays other work in the process.', '');
+  const eh = ['Workload', ...arms.map((a) => `${a.label} p99 / max`)];
+  push(`| ${eh.join(' | ')} |`, `|${eh.map(() => '---').join('|')}|`);
+  for (const w of [...PUBLISH, ...CONSUME, ...LATENCY, 'memory.inflight']) {
+    const cells = [WORKLOAD_LABELS[w] ?? w];
+    for (const a of arms) {
+      const cs = index.sizes.map((s) => index.cell(w, s, a.id)).filter((c): c is CellResult => c !== undefined);
+      const p99 = summarize(cs.flatMap((c) => c.loopDelayP99)).median;
+      const max = summarize(cs.flatMap((c) => c.loopDelayMax)).median;
+      cells.push(Number.isFinite(p99) ? `${fmtMs(p99)} / ${fmtMs(max)}` : 'n/a');
+    }
+    push(`| ${cells.join(' | ')} |`);
+  }
+  push('');
+
+  // Ceiling.
+  push("## The broker's ceiling: nsqd's bench_writer / bench_reader", '');
+  push('Go, one connection per core, MPUB batches (writer) and RDY 2500 (reader), against the same nsqd. "Best Node arm" = the fastest Node figure of the run for that direction and size (batched or pipelined publish; consume at mif 100/1000).', '');
+  push('| Size | bench_writer (msg/s) | best Node publish | Node / Go | bench_reader (msg/s) | best Node consume | Node / Go |', '|---|---|---|---|---|---|---|');
+  for (const s of index.sizes) {
+    const writer = index.summary('ceiling.bench_writer', s, 'go', 'throughput');
+    const reader = index.summary('ceiling.bench_reader', s, 'go', 'throughput');
+    const best = (workloads: string[]) => {
+      let top = { value: Number.NaN, label: '' };
+      for (const w of workloads) for (const a of arms) {
+        const m = index.summary(w, s, a.id, 'throughput').median;
+        if (Number.isFinite(m) && !(m <= top.value)) top = { value: m, label: `${a.id === 'ours' ? 'ours' : a.id}, ${WORKLOAD_LABELS[w]}` };
+      }
+      return top;
+    };
+    const bp = best(PUBLISH);
+    const bc = best(['consume.mif-100', 'consume.mif-1000']);
+    push(`| ${sizeLabel(s)} | ${fmtRate(writer)} | ${fmtNumber(bp.value)} (${bp.label}) | ${(bp.value / writer.median).toFixed(2)}× | ${fmtRate(reader)} | ${fmtNumber(bc.value)} (${bc.label}) | ${(bc.value / reader.median).toFixed(2)}× |`);
+  }
+  push('');
+
+  push('## Charts', '');
+  for (const chart of charts) push(`![${chart.title}](${chartDir}/${chart.file})`, '');
+
+  push('## Errors', '');
+  const errors = r.cells.filter((c) => c.errors.some((e) => !e.startsWith('n/a')));
+  push(errors.length ? errors.map((c) => `- ${c.workload} ${sizeLabel(c.size)} ${c.arm}: ${c.errors.join('; ')}`).join('\n') : 'None: every arm completed every workload.', '');
+
+  try {
+    const notesPath = join(dirname(fileURLToPath(import.meta.url)), 'benchmarks-notes.md');
+    const sourceNotes = resolve(dirname(markdownPath), 'test', 'bench', 'report', basename(notesPath));
+    push(await readFile(sourceNotes, 'utf8').catch(() => readFile(notesPath, 'utf8')));
+  } catch {
+    // No notes: the generated part stands alone.
+  }
+  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
+/** `node dist/bench/test/bench/report/render-report.js [results.json] [BENCHMARKS.md]`: re-renders without re-running. */
+export async function renderFromFile(jsonPath: string, markdownPath: string | undefined): Promise<void> {
+  const results = JSON.parse(await readFile(jsonPath, 'utf8')) as BenchResults;
+  await renderReport(results, dirname(resolve(jsonPath)), markdownPath);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [json = 'test/bench/results/results.json', md = 'BENCHMARKS.md'] = process.argv.slice(2);
+  renderFromFile(json, resolve(md)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,35 @@
+import { performance } from 'node:perf_hooks';
+import type { BenchArm, BenchTarget } from '../bench-arm.interface.js';
+import { until } from '../bench-cell.js';
+
+/**
+ * Drains `count` messages already waiting in topic/channel with the arm's
+ * consumer at `maxInFlight`; returns messages per second between the 1st and
+ * the 99th percentile of deliveries. That leaves out connection and Nest boot
+ * at the start, and at the end nsqd's output buffer: with maxInFlight > 1 the
+ * last partial 16 KiB buffer waits for nsqd's flush tick (250 ms by default),
+ * which would otherwise count as consumer time.
+ */
+export async function runConsume(arm: BenchArm, target: BenchTarget, topic: string, channel: string, count: number, maxInFlight: number): Promise<number> {
+  let received = 0;
+  let first = 0;
+  let last = 0;
+  const from = Math.floor(count * 0.01);
+  const to = Math.max(from + 1, Math.ceil(count * 0.99) - 1);
+  const consumer = await arm.createConsumer(target, {
+    topic,
+    channel,
+    maxInFlight,
+    onMessage: () => {
+      if (received === from) first = performance.now();
+      else if (received === to) last = performance.now();
+      received++;
+    },
+  });
+  try {
+    await until(() => received >= count, 120_000, `${arm.id} consuming ${count} messages at maxInFlight ${maxInFlight}`);
+  } finally {
+    await consumer.close();
+  }
+  return ((to - from) * 1000) / (last - first);
+}

@@ -1,0 +1,73 @@
+import { performance } from 'node:perf_hooks';
+import type { BenchArm, BenchTarget } from '../bench-arm.interface.js';
+import { until } from '../bench-cell.js';
+import { payload } from '../bench-payloads.js';
+import { percentile } from '../bench-stats.js';
+
+export interface LatencySpec {
+  readonly rate: number;
+  readonly durationMs: number;
+  readonly maxInFlight: number;
+  readonly outputBufferTimeoutMs?: number;
+}
+
+/** End-to-end latency percentiles, in ms. */
+export interface LatencyResult {
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+/**
+ * Open loop: messages leave on a fixed schedule whatever the consumer does,
+ * and each one's latency runs from its scheduled send time to its handler
+ * (so a stalled publisher counts against the arm instead of hiding).
+ */
+export async function runLatency(arm: BenchArm, target: BenchTarget, topic: string, channel: string, size: number, spec: LatencySpec): Promise<LatencyResult> {
+  const total = Math.max(1, Math.round((spec.rate * spec.durationMs) / 1000));
+  const latencies = new Float64Array(total);
+  let received = 0;
+  const consumer = await arm.createConsumer(target, {
+    topic,
+    channel,
+    maxInFlight: spec.maxInFlight,
+    ...(spec.outputBufferTimeoutMs !== undefined ? { outputBufferTimeoutMs: spec.outputBufferTimeoutMs } : {}),
+    onMessage: (message) => {
+      const index = message.seq;
+      if (index >= 0 && index < total && latencies[index] === 0) {
+        latencies[index] = performance.now() - message.t;
+        received++;
+      }
+    },
+  });
+  const producer = await arm.createProducer(target);
+  let failure: Error | undefined;
+  try {
+    const interval = 1000 / spec.rate;
+    const start = performance.now() + 5;
+    let sent = 0;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
+        while (sent < due) {
+          const seq = sent++;
+          producer.publish(topic, payload(size, seq, start + seq * interval), (error) => {
+            if (error) failure ??= error;
+          });
+        }
+        if (sent >= total) resolve();
+        else setTimeout(tick, Math.max(0, Math.min(1, start + sent * interval - performance.now())));
+      };
+      setTimeout(tick, 5);
+    });
+    await until(() => received >= total || failure !== undefined, spec.durationMs + 15_000, `${arm.id} latency: receiving ${total} messages`);
+    if (failure) throw failure;
+  } finally {
+    await producer.close();
+    await consumer.close();
+  }
+  const sorted = latencies.slice().sort();
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), p999: percentile(sorted, 99.9), max: sorted[sorted.length - 1]!, samples: total };
+}
