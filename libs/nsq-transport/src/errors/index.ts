@@ -8,3 +8,4 @@ export * from './nsq-unavailable.error.js';
 export * from './nsq-decode.error.js';
 export * from './nsq-handler-config.error.js';
 export * from './nsq-unsupported.error.js';
+export * from './nsq-security.error.js';

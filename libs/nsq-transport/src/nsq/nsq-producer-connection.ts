@@ -1,4 +1,5 @@
-import { Writer } from 'nsqjs';
+import type { Writer } from 'nsqjs';
+import { NsqHardenedWriter } from './nsq-hardened-writer.js';
 import { NsqPublishError } from '../errors/nsq-publish.error.js';
 import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
 import type { NsqjsConnectionConfig } from './nsqjs-config.js';
@@ -117,7 +118,8 @@ export class NsqProducerConnection {
   start(): void {
     if (this.closed || this.writer) return;
     const [host, port] = splitAddress(this.address);
-    const writer = new Writer(host, port, this.settings.config);
+    // With our TLS/AUTH safeguards (host name checked, no plain-text fallback, AUTH only when asked).
+    const writer: Writer = new NsqHardenedWriter(host, port, this.settings.config);
     this.writer = writer;
     // A Writer 'error' with no listener would crash the process.
     writer.on('error', (error: Error) => this.hooks.onError(this, toError(error)));

@@ -1,12 +1,21 @@
 import { Reader, type Message } from 'nsqjs';
-import type { NsqjsReaderConfig } from './nsqjs-config.js';
+import { hardenNsqdConnection, type NsqdConnectionPolicy } from './nsqd-connection-hardening.js';
+import { nsqdConnectionPolicy, type NsqjsReaderConfig } from './nsqjs-config.js';
 import { reconnectDelay } from './reconnect-backoff.js';
 
 /** The part of nsqjs's per-nsqd connection a subscription listens to. */
 interface NsqdConnectionLike {
   readonly nsqdHost: string;
   readonly nsqdPort: number;
-  on(event: 'ready' | 'closed', listener: () => void): void;
+  /** The socket nsqjs writes FIN/REQ/RDY to (undeclared by nsqjs; checked before use). */
+  readonly conn?: { cork?: unknown; uncork?: unknown };
+  on(event: 'ready' | 'closed' | 'message', listener: () => void): void;
+}
+
+/** A socket whose writes can be held back and sent together. */
+interface Corkable {
+  cork(): void;
+  uncork(): void;
 }
 
 /** Reader's (undeclared) hook that wires each new nsqd connection. */
@@ -29,11 +38,38 @@ export interface NsqSubscriptionHooks {
 class SubscribingReader extends Reader {
   onSubscribed: (address: string) => void = () => undefined;
   onUnsubscribed: (address: string) => void = () => undefined;
+  /** Sockets corked until the next macrotask (see registerConnectionListeners). */
+  private readonly corked = new Set<Corkable>();
+  /** TLS/AUTH safeguards for each new connection (nsqjs's own config drops our keys). */
+  policy: NsqdConnectionPolicy | undefined;
+
+  /** Writes whatever FIN/REQ/RDY are still corked (before CLS closes the sockets). */
+  uncorkAll(): void {
+    for (const socket of this.corked) socket.uncork();
+    this.corked.clear();
+  }
 
   registerConnectionListeners(conn: NsqdConnectionLike): void {
+    // Called by connectToNSQD before the connection opens its socket.
+    if (this.policy) hardenNsqdConnection(conn, this.policy);
     (Reader.prototype as unknown as ReaderInternals).registerConnectionListeners.call(this, conn);
     const address = `${conn.nsqdHost}:${conn.nsqdPort}`;
     let subscribed = false;
+    // nsqjs writes each FIN (and RDY) to the socket on its own: a syscall per
+    // message, the largest single cost of a drain. The messages of one socket
+    // read are handled within one macrotask, so the first of them corks the
+    // socket until the next macrotask: their FINs leave in one write.
+    conn.on('message', () => {
+      const socket = conn.conn;
+      if (!socket || typeof socket.cork !== 'function' || typeof socket.uncork !== 'function') return;
+      const corkable = socket as Corkable;
+      if (this.corked.has(corkable)) return;
+      corkable.cork();
+      this.corked.add(corkable);
+      setImmediate(() => {
+        if (this.corked.delete(corkable)) corkable.uncork();
+      });
+    });
     conn.on('ready', () => {
       if (subscribed) return;
       subscribed = true;
@@ -69,6 +105,7 @@ export class NsqSubscription {
     private readonly maxRetryDelayMs: number,
   ) {
     this.reader = new SubscribingReader(topic, channel, config);
+    this.reader.policy = nsqdConnectionPolicy(config);
     // An 'error' event with no listener would crash the process (even E_FIN_FAILED).
     this.reader.on('error', (error: Error) => hooks.onError(error));
     this.reader.on('message', (message: Message) => hooks.onMessage(message));
@@ -121,6 +158,7 @@ export class NsqSubscription {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.subscribedWaiters.clear();
+    this.reader.uncorkAll();
     this.reader.close();
   }
 

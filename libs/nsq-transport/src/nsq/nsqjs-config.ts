@@ -1,4 +1,5 @@
 import type { ConnectionConfigOptions, ReaderConnectionConfigOptions } from 'nsqjs';
+import type { NsqdConnectionPolicy } from './nsqd-connection-hardening.js';
 import type { ResolvedNsqConnectionOptions } from '../options/resolve-connection-options.js';
 import type { ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
 
@@ -9,8 +10,18 @@ interface NsqjsTlsConfig {
   ca?: Buffer;
 }
 
-export type NsqjsConnectionConfig = ConnectionConfigOptions & NsqjsTlsConfig;
-export type NsqjsReaderConfig = ReaderConnectionConfigOptions & NsqjsTlsConfig;
+/**
+ * Our own keys, read by hardenNsqdConnection (nsqjs's config ignores unknown
+ * keys): the name to verify nsqd's certificate against, and whether AUTH may
+ * go over plain text.
+ */
+interface NsqdSafeguardConfig {
+  tlsServername?: string;
+  allowInsecureAuth?: boolean;
+}
+
+export type NsqjsConnectionConfig = ConnectionConfigOptions & NsqjsTlsConfig & NsqdSafeguardConfig;
+export type NsqjsReaderConfig = ReaderConnectionConfigOptions & NsqjsTlsConfig & NsqdSafeguardConfig;
 
 const toBuffer = (pem: string | Buffer): Buffer => (Buffer.isBuffer(pem) ? pem : Buffer.from(pem, 'utf8'));
 
@@ -33,6 +44,8 @@ export function toNsqjsConnectionConfig(options: ResolvedNsqConnectionOptions): 
   };
   if (options.clientId !== undefined) config.clientId = options.clientId;
   if (options.authSecret !== undefined) config.authSecret = options.authSecret;
+  if (options.allowInsecureAuth) config.allowInsecureAuth = true;
+  if (options.tls?.servername !== undefined) config.tlsServername = options.tls.servername;
   if (options.tls?.key !== undefined) config.key = toBuffer(options.tls.key);
   if (options.tls?.cert !== undefined) config.cert = toBuffer(options.tls.cert);
   if (options.tls?.ca !== undefined) {
@@ -40,6 +53,15 @@ export function toNsqjsConnectionConfig(options: ResolvedNsqConnectionOptions): 
     config.ca = Buffer.concat(cas.map((ca) => toBuffer(ca)));
   }
   return config;
+}
+
+/** The TLS/AUTH rules hardenNsqdConnection applies to every connection made with `config`. */
+export function nsqdConnectionPolicy(config: NsqjsConnectionConfig | NsqjsReaderConfig): NsqdConnectionPolicy {
+  return {
+    tls: config.tls === true,
+    allowInsecureAuth: config.allowInsecureAuth === true,
+    ...(config.tlsServername !== undefined ? { servername: config.tlsServername } : {}),
+  };
 }
 
 /** Reader config: maxAttempts stays 0 because the transport enforces attempts itself (dead-letter). */

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
 import type { NsqCodecName } from '../interfaces/nsq-codec.interface.js';
 import type { NsqConnectionOptions, NsqTlsOptions } from './nsq-connection-options.interface.js';
-import { boolean, hostPort, integerIn, list, nonEmptyString, oneOf, objectOrUndefined } from './option-validators.js';
+import { boolean, hostPort, integerIn, list, nonEmptyString, oneOf } from './option-validators.js';
 
 /** Connection settings after validation; shared by the server and client resolvers. */
 export interface ResolvedNsqConnectionOptions {
@@ -11,6 +11,8 @@ export interface ResolvedNsqConnectionOptions {
   readonly heartbeatIntervalMs: number;
   readonly tls: Readonly<Required<Pick<NsqTlsOptions, 'rejectUnauthorized'>> & NsqTlsOptions> | undefined;
   readonly authSecret: string | undefined;
+  /** Whether `authSecret` may be sent over a connection without TLS. */
+  readonly allowInsecureAuth: boolean;
   readonly compression: 'none' | 'deflate' | 'snappy';
   readonly deflateLevel: number;
   readonly codec: NsqCodecName;
@@ -45,6 +47,7 @@ export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNs
     heartbeatIntervalMs: integerIn('heartbeatIntervalMs', user.heartbeatIntervalMs ?? CONNECTION_DEFAULTS.heartbeatIntervalMs, 1000, 60_000),
     tls,
     authSecret,
+    allowInsecureAuth,
     compression,
     deflateLevel: integerIn('deflateLevel', user.deflateLevel ?? CONNECTION_DEFAULTS.deflateLevel, 1, 9),
     codec: oneOf('codec', user.codec ?? CONNECTION_DEFAULTS.codec, ['json', 'text', 'raw'] as const),
@@ -54,11 +57,30 @@ export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNs
 function resolveTls(value: NsqConnectionOptions['tls']): ResolvedNsqConnectionOptions['tls'] {
   if (value === undefined || value === false) return undefined;
   if (value === true) return Object.freeze({ rejectUnauthorized: true });
-  const tls = objectOrUndefined('tls', value) as NsqTlsOptions;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidNsqOptionError('tls', 'true, false or a TLS options object', value);
+  const tls = value as NsqTlsOptions;
+  // Checked here, not when the first connection reads them: a bad PEM value would
+  // otherwise surface as a TypeError from Buffer.from() inside connect()/emit().
+  const ca = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? Object.freeze(list('tls.ca', tls.ca, pem)) : pem('tls.ca', tls.ca);
+  const cert = tls.cert === undefined ? undefined : pem('tls.cert', tls.cert);
+  const key = tls.key === undefined ? undefined : pem('tls.key', tls.key);
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new InvalidNsqOptionError(cert === undefined ? 'tls.cert' : 'tls.key', 'both tls.cert and tls.key (a client certificate needs its key)', '(missing)');
+  }
+  const servername = tls.servername === undefined ? undefined : nonEmptyString('tls.servername', tls.servername);
   return Object.freeze({
-    ...tls,
+    ...(ca !== undefined ? { ca } : {}),
+    ...(cert !== undefined ? { cert } : {}),
+    ...(key !== undefined ? { key } : {}),
+    ...(servername !== undefined ? { servername } : {}),
     rejectUnauthorized: boolean('tls.rejectUnauthorized', tls.rejectUnauthorized ?? true),
   });
+}
+
+/** A PEM value: a non-empty string or Buffer. The value itself is never echoed (a key is a secret). */
+function pem(option: string, value: unknown): string | Buffer {
+  if ((typeof value === 'string' || Buffer.isBuffer(value)) && value.length > 0) return value;
+  throw new InvalidNsqOptionError(option, 'a PEM string or Buffer', typeof value === 'string' || Buffer.isBuffer(value) ? '(empty)' : value === null ? null : typeof value);
 }
 
 function canLoad(name: string): boolean {

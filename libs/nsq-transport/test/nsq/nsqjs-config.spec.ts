@@ -1,4 +1,4 @@
-import { toNsqjsConnectionConfig, toNsqjsReaderConfig } from '../../src/nsq/nsqjs-config.js';
+import { nsqdConnectionPolicy, toNsqjsConnectionConfig, toNsqjsReaderConfig } from '../../src/nsq/nsqjs-config.js';
 import { resolveConnectionOptions, type ResolvedNsqConnectionOptions } from '../../src/options/resolve-connection-options.js';
 import { resolveServerOptions } from '../../src/options/resolve-server-options.js';
 import type { ServerNsqOptions } from '../../src/options/server-nsq-options.interface.js';
@@ -50,6 +50,13 @@ describe('toNsqjsConnectionConfig', () => {
     const config = toNsqjsConnectionConfig(connection({ tls: { rejectUnauthorized } }));
     expect(config).toMatchObject({ tls: true, tlsVerification: rejectUnauthorized });
     for (const key of ['key', 'cert', 'ca']) expect(config).not.toHaveProperty(key);
+  });
+
+  it('carries tls.servername and allowInsecureAuth for the connection safeguards, and derives their policy', () => {
+    const config = toNsqjsConnectionConfig(connection({ tls: { rejectUnauthorized: true, servername: 'nsqd.internal' }, authSecret: 's', allowInsecureAuth: true }));
+    expect(config).toMatchObject({ tlsServername: 'nsqd.internal', allowInsecureAuth: true });
+    expect(nsqdConnectionPolicy(config)).toStrictEqual({ tls: true, servername: 'nsqd.internal', allowInsecureAuth: true });
+    expect(nsqdConnectionPolicy(toNsqjsConnectionConfig(connection()))).toStrictEqual({ tls: false, allowInsecureAuth: false });
   });
 
   it('hands key and cert over as Buffers', () => {

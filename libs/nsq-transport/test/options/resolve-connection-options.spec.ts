@@ -36,6 +36,7 @@ describe('resolveConnectionOptions', () => {
       heartbeatIntervalMs: 30_000,
       tls: undefined,
       authSecret: undefined,
+      allowInsecureAuth: false,
       compression: 'none',
       deflateLevel: 6,
       codec: 'json',
@@ -88,6 +89,16 @@ describe('resolveConnectionOptions', () => {
     ['tls', { tls: 1 }],
     ['tls', { tls: [] }],
     ['tls.rejectUnauthorized', { tls: { rejectUnauthorized: 'no' } }],
+    ['tls', { tls: null }],
+    ['tls.ca', { tls: { ca: 5 } }],
+    ['tls.ca', { tls: { ca: '' } }],
+    ['tls.ca[1]', { tls: { ca: ['pem', {}] } }],
+    ['tls.cert', { tls: { cert: 5, key: 'pem' } }],
+    ['tls.key', { tls: { cert: 'pem', key: {} } }],
+    ['tls.key', { tls: { cert: 'pem' } }],
+    ['tls.cert', { tls: { key: 'pem' } }],
+    ['tls.servername', { tls: { servername: '' } }],
+    ['tls.servername', { tls: { servername: 5 } }],
     ['authSecret', { authSecret: '', tls: true }],
     ['authSecret', { authSecret: 42, tls: true }],
     ['allowInsecureAuth', { allowInsecureAuth: 'yes' }],
@@ -110,6 +121,18 @@ describe('resolveConnectionOptions', () => {
     it('verifies certificates by default', () => {
       expect(resolve({ tls: true }).tls).toStrictEqual({ rejectUnauthorized: true });
       expect(resolve({ tls: { ca: 'pem', servername: 'nsqd' } }).tls).toStrictEqual({ ca: 'pem', servername: 'nsqd', rejectUnauthorized: true });
+    });
+
+    it('keeps PEM material as given (strings, Buffers, a CA list) and drops unknown keys', () => {
+      const key = Buffer.from('key');
+      const resolved = resolve({ tls: { ca: ['a', Buffer.from('b')], cert: 'cert', key, other: 1 } as never }).tls;
+      expect(resolved).toStrictEqual({ ca: ['a', Buffer.from('b')], cert: 'cert', key, rejectUnauthorized: true });
+    });
+
+    it('never echoes a bad key in its error', () => {
+      const error = catchError(InvalidNsqOptionError, () => resolve({ tls: { cert: 'pem', key: '' } }));
+      expect(error.message).toContain('tls.key');
+      expect(error.received).toBe('(empty)');
     });
 
     it('can turn verification off', () => {
