@@ -8,6 +8,7 @@ import { NsqEventType, NsqStatus, type NsqEvents } from '../events/nsq.events.js
 import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
 import { serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
+import { PendingCount } from '../nsq/pending-count.js';
 import { buildPublishRequest } from '../nsq/nsq-publish-request.js';
 import { toNsqjsConnectionConfig } from '../nsq/nsqjs-config.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
@@ -37,8 +38,7 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
   private closing = false;
   private producerClosed = false;
   /** Emits accepted before close() and not yet settled: close() lets them finish. */
-  private acceptedEmits = 0;
-  private readonly emitsSettled = new Set<() => void>();
+  private readonly acceptedEmits = new PendingCount();
 
   constructor(options: ClientNsqOptions) {
     super();
@@ -73,7 +73,7 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
     this.closing = true;
     this.closePromise ??= (async () => {
       const deadline = Date.now() + this.options.closeTimeoutMs;
-      await this.whenEmitsSettled(this.options.closeTimeoutMs);
+      await this.acceptedEmits.whenZero(this.options.closeTimeoutMs);
       this.producerClosed = true;
       const producer = this.producer;
       if (producer) {
@@ -98,7 +98,7 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
     if (this.closing) return throwError(() => new NsqUnavailableError('the NSQ client is closed'));
     // null/undefined: Nest's own InvalidMessageException.
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit<TResult, TInput>(pattern, data);
-    this.acceptedEmits++;
+    this.acceptedEmits.add();
     let sent: Promise<void>;
     try {
       sent = this.dispatchPacket(this.createPacket(pattern, data));
@@ -117,9 +117,7 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
     });
   }
 
-  private readonly emitSettled = (): void => {
-    if (--this.acceptedEmits === 0) for (const resolve of this.emitsSettled) resolve();
-  };
+  private readonly emitSettled = (): void => this.acceptedEmits.done();
 
   /** Request-response has no NSQ equivalent yet: fails with NsqUnsupportedError. */
   override send<TResult = unknown, TInput = unknown>(pattern: unknown, _data: TInput): Observable<TResult> {
@@ -163,19 +161,6 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
   protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     callback({ err: new NsqUnsupportedError('request-response is not supported by the NSQ transport; use emit()'), isDisposed: true });
     return () => undefined;
-  }
-
-  private whenEmitsSettled(timeoutMs: number): Promise<void> {
-    if (this.acceptedEmits === 0 || timeoutMs <= 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.emitsSettled.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.emitsSettled.add(done);
-    });
   }
 
   private ensureProducer(): NsqProducer {

@@ -2,6 +2,7 @@ import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
 import { NsqUnavailableError } from '../errors/nsq-unavailable.error.js';
 import type { NsqjsConnectionConfig } from './nsqjs-config.js';
 import { NsqProducerConnection } from './nsq-producer-connection.js';
+import { PendingCount } from './pending-count.js';
 import { NsqPublishBatcher, type NsqBatchLimits } from './nsq-publish-batcher.js';
 
 export interface NsqProducerSettings {
@@ -43,8 +44,7 @@ export class NsqProducer {
   private next = 0;
   private readyCount = 0;
   private closing = false;
-  private pending = 0;
-  private readonly idleWaiters = new Set<() => void>();
+  private readonly pending = new PendingCount();
   private readonly batcher: NsqPublishBatcher | undefined;
 
   constructor(
@@ -66,8 +66,8 @@ export class NsqProducer {
       ? new NsqPublishBatcher(settings.batching, (topic, bodies) => {
           const sent = this.dispatch(topic, bodies, 0);
           sent.then(
-            () => this.release(bodies.length),
-            () => this.release(bodies.length),
+            () => this.pending.done(bodies.length),
+            () => this.pending.done(bodies.length),
           );
           return sent;
         })
@@ -81,7 +81,7 @@ export class NsqProducer {
 
   /** Publishes not yet acknowledged or failed (waiting for a connection included). */
   get pendingCount(): number {
-    return this.pending;
+    return this.pending.size;
   }
 
   /** The nsqjs Writers currently connected. */
@@ -112,25 +112,20 @@ export class NsqProducer {
   publish(topic: string, bodies: readonly Buffer[], delayMs = 0): Promise<void> {
     if (this.closing) return Promise.reject(new NsqUnavailableError('the NSQ client is closed'));
     const count = bodies.length;
-    if (this.pending + count > this.settings.maxPendingPublishes) {
+    if (this.pending.size + count > this.settings.maxPendingPublishes) {
       return Promise.reject(
-        new NsqUnavailableError(`${this.pending} messages are already pending (maxPendingPublishes ${this.settings.maxPendingPublishes}); nsqd is not keeping up or not reachable`),
+        new NsqUnavailableError(`${this.pending.size} messages are already pending (maxPendingPublishes ${this.settings.maxPendingPublishes}); nsqd is not keeping up or not reachable`),
       );
     }
-    this.pending += count;
+    this.pending.add(count);
     // The batcher's send releases a whole batch at once (see the constructor).
     if (this.batcher && count === 1 && delayMs === 0) return this.batcher.add(topic, bodies[0]!);
     const sent = this.dispatch(topic, bodies, delayMs);
     sent.then(
-      () => this.release(count),
-      () => this.release(count),
+      () => this.pending.done(count),
+      () => this.pending.done(count),
     );
     return sent;
-  }
-
-  private release(count: number): void {
-    this.pending -= count;
-    if (this.pending === 0) for (const resolve of this.idleWaiters) resolve();
   }
 
   /** Writes one PUB/MPUB/DPUB on a ready connection, waiting (bounded) for one if none is. */
@@ -159,17 +154,7 @@ export class NsqProducer {
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
     this.batcher?.flushAll();
-    if (this.pending > 0 && timeoutMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, timeoutMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.idleWaiters.add(done);
-      });
-    }
-    this.idleWaiters.clear();
+    await this.pending.whenZero(timeoutMs);
     clearInterval(this.sweepTimer);
     for (const entry of this.waiting) entry.fail(new NsqUnavailableError('the NSQ client was closed before a connection was ready'));
     this.waiting.clear();

@@ -20,15 +20,10 @@ export interface PublishLimits {
  * Turns an emit into wire bodies and checks everything nsqd would reject
  * fatally (closing the connection and failing every other publish on it):
  * topic name, empty or oversize bodies, batch size, delay range.
- */
-export async function toPublishRequest(topic: unknown, data: unknown, serializer: NsqSerializer, limits: PublishLimits): Promise<NsqPublishRequest> {
-  return buildPublishRequest(topic, data, serializer, limits);
-}
-
-/**
- * {@link toPublishRequest} without a promise when the serializer answers
- * synchronously (the built-in ones do): `emit()` is hot, and a promise per
- * message is measurable. Throws (synchronously) what the other rejects with.
+ *
+ * Returns without a promise when the serializer answers synchronously (the
+ * built-in ones do): `emit()` is hot, and a promise per message is
+ * measurable. Refusals are thrown synchronously, or rejected when async.
  */
 export function buildPublishRequest(topic: unknown, data: unknown, serializer: NsqSerializer, limits: PublishLimits): NsqPublishRequest | Promise<NsqPublishRequest> {
   assertNsqName('topic', topic);

@@ -11,6 +11,7 @@ import type { NsqDeserializeOptions, NsqDeserializer } from '../interfaces/nsq-c
 import { deserializerFor } from '../nsq/nsq-codecs.js';
 import { NsqDelivery } from '../nsq/nsq-delivery.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
+import { PendingCount } from '../nsq/pending-count.js';
 import { decideAfterHandling, decideOnArrival, type NsqSettlementAction } from '../nsq/nsq-settlement-policy.js';
 import { NsqSubscription } from '../nsq/nsq-subscription.js';
 import { createTopology, discoverNsqds } from '../nsq/nsq-topology.js';
@@ -53,7 +54,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private active: ActiveRoute[] = [];
   private deadLetters: NsqProducer | undefined;
   private closing: Promise<void> | undefined;
-  private readonly drained = new Set<() => void>();
+  /** Deliveries whose handlers have not finished, across routes: what close() drains. */
+  private readonly inFlight = new PendingCount();
   /** nsqd TCP addresses learnt from lookupd, for the dead-letter producer. */
   private readonly discovered = new Set<string>();
   /** Whether Nest installed processing hooks (tracing); without them the hot path skips the wrapper. */
@@ -177,6 +179,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
       return;
     }
     route.open.add(delivery);
+    this.inFlight.add();
     // process() handles every expected failure itself; this only keeps a bug
     // from becoming an unhandled rejection (which would end the process).
     this.process(route, delivery).catch((error: unknown) => this.reportError(error instanceof Error ? error : new Error(describe(error)), route));
@@ -223,7 +226,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
       if (settling) await settling;
     } finally {
       route.open.delete(delivery);
-      if (route.open.size === 0) for (const resolve of this.drained) resolve();
+      this.inFlight.done();
     }
   }
 
@@ -316,22 +319,9 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
 
   private async drainAndClose(): Promise<void> {
     for (const route of this.active) route.subscription.pause();
-    const open = () => this.active.reduce((sum, route) => sum + route.open.size, 0);
-    if (open() > 0 && this.options.drainTimeoutMs > 0) {
-      this.logger.log(`Draining ${open()} message(s) in flight (up to ${this.options.drainTimeoutMs} ms)`);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          if (open() > 0) return;
-          clearTimeout(timer);
-          this.drained.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          this.drained.delete(done);
-          resolve();
-        }, this.options.drainTimeoutMs);
-        this.drained.add(done);
-      });
+    if (this.inFlight.size > 0 && this.options.drainTimeoutMs > 0) {
+      this.logger.log(`Draining ${this.inFlight.size} message(s) in flight (up to ${this.options.drainTimeoutMs} ms)`);
+      await this.inFlight.whenZero(this.options.drainTimeoutMs);
     }
     const leftover = this.active.flatMap((route) => [...route.open]);
     if (leftover.length > 0) {

@@ -2,7 +2,10 @@ import { jest } from '@jest/globals';
 import { InvalidNsqMessageError } from '../../src/errors/invalid-nsq-message.error.js';
 import { InvalidNsqNameError } from '../../src/errors/invalid-nsq-name.error.js';
 import type { NsqBody, NsqSerializer } from '../../src/interfaces/nsq-codec.interface.js';
-import { toPublishRequest, type PublishLimits } from '../../src/nsq/nsq-publish-request.js';
+import { buildPublishRequest, type PublishLimits } from '../../src/nsq/nsq-publish-request.js';
+
+/** The request as a promise whether the serializer is synchronous or not, refusals as rejections. */
+const toPublishRequest = async (...args: Parameters<typeof buildPublishRequest>) => buildPublishRequest(...args);
 import { NsqRecord, NsqRecordBuilder } from '../../src/record-builders/nsq.record-builder.js';
 import { NsqJsonSerializer } from '../../src/serializers/nsq-json.serializer.js';
 import { catchRejection } from '../support/catch-error.js';
