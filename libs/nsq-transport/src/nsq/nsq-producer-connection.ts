@@ -1,4 +1,5 @@
 import type { Writer } from 'nsqjs';
+import { splitAddress } from './nsq-address.js';
 import { NsqHardenedWriter } from './nsq-hardened-writer.js';
 import { NsqPublishError } from '../errors/nsq-publish.error.js';
 import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
@@ -219,11 +220,6 @@ export class NsqProducerConnection {
     this.reconnectTimer = setTimeout(() => this.start(), delay);
     this.reconnectTimer.unref();
   }
-}
-
-function splitAddress(address: string): [string, number] {
-  const at = address.lastIndexOf(':');
-  return [address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1))];
 }
 
 function toError(value: unknown): Error {

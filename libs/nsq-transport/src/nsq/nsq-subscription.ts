@@ -1,6 +1,7 @@
 import { Reader, type Message } from 'nsqjs';
 import { hardenNsqdConnection, type NsqdConnectionPolicy } from './nsqd-connection-hardening.js';
 import { nsqdConnectionPolicy, type NsqjsReaderConfig } from './nsqjs-config.js';
+import { splitAddress } from './nsq-address.js';
 import { reconnectDelay } from './reconnect-backoff.js';
 
 /** The part of nsqjs's per-nsqd connection a subscription listens to. */
@@ -175,8 +176,7 @@ export class NsqSubscription {
       const direct = this.config.nsqdTCPAddresses as string[];
       const missingDirect = direct.filter((address) => !this.subscribed.has(address));
       for (const address of missingDirect) {
-        const at = address.lastIndexOf(':');
-        this.reader.connectToNSQD(address.slice(0, at).replace(/^\[|\]$/g, ''), Number(address.slice(at + 1)));
+        this.reader.connectToNSQD(...splitAddress(address));
       }
       const lookupd = this.config.lookupdHTTPAddresses as string[];
       if (lookupd.length > 0 && this.subscribed.size === 0) void this.reader.queryLookupd();
