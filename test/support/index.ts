@@ -8,6 +8,7 @@ export { NsqHttpError } from './nsq-http.error.js';
 export { NsqProcess, startOnFreePorts, type NsqProcessExit, type NsqProcessSpec } from './nsq-process.js';
 export { NsqProcessStartError } from './nsq-process-start.error.js';
 export type { ChannelStats, ClientStats, LookupdProducer, NsqdStats, TopicStats } from './nsq-stats.js';
+export { NsqNode } from './nsq-node.js';
 export { NsqdNode, type NsqdNodeOptions } from './nsqd-node.js';
 export { NsqLookupdNode } from './nsqlookupd-node.js';
 export { OutputTail } from './output-tail.js';

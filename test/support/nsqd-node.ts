@@ -1,5 +1,6 @@
 import { LOOPBACK } from './free-port.js';
 import { nsqHttp, nsqHttpJson } from './nsq-http.js';
+import { NsqNode } from './nsq-node.js';
 import { NsqProcess, startOnFreePorts } from './nsq-process.js';
 import type { ChannelStats, NsqdStats, TopicStats } from './nsq-stats.js';
 
@@ -25,16 +26,18 @@ export interface NsqdNodeOptions {
  * await nsqd.publish('orders', '{"id":1}');
  * expect((await nsqd.channelStats('orders', 'saver'))?.depth).toBe(1);
  */
-export class NsqdNode {
+export class NsqdNode extends NsqNode {
   private constructor(
-    private readonly process: NsqProcess,
+    process: NsqProcess,
     readonly nodeId: number,
     readonly dataPath: string,
-    readonly tcpPort: number,
-    readonly httpPort: number,
+    tcpPort: number,
+    httpPort: number,
     /** Reserved for `--https-address`; only bound when TLS flags are given. */
     readonly httpsPort: number,
-  ) {}
+  ) {
+    super(process, tcpPort, httpPort);
+  }
 
   /** Starts an nsqd on free loopback ports and resolves once it answers `/ping`. */
   static async start(options: NsqdNodeOptions): Promise<NsqdNode> {
@@ -58,58 +61,6 @@ export class NsqdNode {
       ],
     }));
     return new NsqdNode(process, options.nodeId, options.dataPath, ports[0]!, ports[1]!, ports[2]!);
-  }
-
-  /** `127.0.0.1:<tcp port>`, for producers' and consumers' `nsqdTcpAddresses`. */
-  get tcpAddress(): string {
-    return `${LOOPBACK}:${this.tcpPort}`;
-  }
-
-  /** `127.0.0.1:<http port>`. */
-  get httpAddress(): string {
-    return `${LOOPBACK}:${this.httpPort}`;
-  }
-
-  /** PID while running. */
-  get pid(): number | undefined {
-    return this.process.pid;
-  }
-
-  /** The last lines nsqd logged, for failure messages. */
-  output(): string {
-    return this.process.output.text();
-  }
-
-  /** Clean stop (SIGTERM): nsqd writes memory, in-flight and deferred messages to disk. Waits for exit. */
-  stop(): Promise<void> {
-    return this.process.stop();
-  }
-
-  /** Crash (SIGKILL): whatever nsqd held in memory is lost. Waits for exit. */
-  kill(): Promise<void> {
-    return this.process.kill();
-  }
-
-  /** Freezes nsqd (SIGSTOP): connections stay open but nothing is answered, like a hung server. */
-  pause(): void {
-    this.process.pause();
-  }
-
-  /** Continues after {@link pause} (SIGCONT). */
-  resume(): void {
-    this.process.resume();
-  }
-
-  /**
-   * Starts nsqd again on the same ports and data directory (so clients can reconnect to the same
-   * address and persisted messages come back), stopping it first if it runs. Resolves on `/ping`.
-   */
-  restart(): Promise<void> {
-    return this.process.restart();
-  }
-
-  isRunning(): boolean {
-    return this.process.isRunning();
   }
 
   /** True when `/ping` answers `OK` within `timeoutMs`. */
