@@ -9,3 +9,4 @@ export * from './nsq-decode.error.js';
 export * from './nsq-handler-config.error.js';
 export * from './nsq-unsupported.error.js';
 export * from './nsq-security.error.js';
+export * from './nsq-protocol.error.js';
