@@ -1,0 +1,251 @@
+import type { NsqConnectionOptions } from 'nestjs-transport-nsq';
+import { FakeNsqd } from '../support/fake-nsqd.js';
+import type { FakeNsqdConnection } from '../support/fake-nsqd-connection.js';
+import { encodeFrame, encodeRawFrame, FrameType, type NsqCommand } from '../support/nsq-frames.js';
+import { SeededRandom } from '../support/seeded-random.js';
+import type { ProtocolFaultClientConfig } from './apps/protocol-fault-messages.js';
+import { buildFaultApps } from './support/build-fault-apps.js';
+import { ProtocolFaultProcess } from './support/protocol-fault-process.js';
+
+type Role = 'producer' | 'consumer';
+/** Where the fake starts to misbehave: its answer to IDENTIFY, to AUTH, or once the client is ready (producer: its first PUB; consumer: its first RDY). */
+type Phase = 'identify' | 'auth' | 'ready';
+
+interface Misbehaviour {
+  readonly name: string;
+  readonly phase: Phase;
+  readonly roles: readonly Role[];
+  /** `protocol`: an NsqProtocolError must reach on('error'); `any`: some error must. */
+  readonly expectedError: 'protocol' | 'any';
+  readonly identifyOverrides?: Readonly<Record<string, unknown>>;
+  readonly options?: Partial<NsqConnectionOptions>;
+  act(connection: FakeNsqdConnection): void;
+}
+
+const BOTH: readonly Role[] = ['producer', 'consumer'];
+/** The client's heartbeat interval: the smallest allowed, so its idle timeout (2.5 intervals) ends a silent peer soon. */
+const HEARTBEAT_MS = 1_000;
+/** Bytes of a "random bytes after the handshake" burst; a fixed seed keeps the scenario the same on every run. */
+const RANDOM_BYTES = new SeededRandom(0x8badf00d).bytes(256);
+
+const MISBEHAVIOURS: readonly Misbehaviour[] = [
+  {
+    name: 'IDENTIFY answered with non-JSON',
+    phase: 'identify',
+    roles: BOTH,
+    expectedError: 'protocol',
+    act: (c) => c.respond('{"max_rdy_count": 2500, this is not JSON'),
+  },
+  {
+    name: 'negative frame size',
+    phase: 'ready',
+    roles: BOTH,
+    expectedError: 'protocol',
+    act: (c) => c.sendRaw(encodeRawFrame(-1, FrameType.RESPONSE, 'OK')),
+  },
+  {
+    // Bytes keep coming (slowly), so the client's idle timeout cannot be what ends it.
+    name: 'huge frame size (0x7fffffff)',
+    phase: 'ready',
+    roles: BOTH,
+    expectedError: 'protocol',
+    act: (c) => {
+      c.sendRaw(encodeRawFrame(0x7fffffff, FrameType.RESPONSE, 'OK'));
+      c.every(250, () => c.sendRaw(Buffer.alloc(1024, 0x41)));
+    },
+  },
+  {
+    name: 'truncated frame, then close',
+    phase: 'ready',
+    roles: BOTH,
+    expectedError: 'any',
+    act: (c) => {
+      c.sendRaw(encodeFrame(FrameType.RESPONSE, 'x'.repeat(100)).subarray(0, 20));
+      c.end();
+    },
+  },
+  {
+    name: 'truncated frame, then silence (idle timeout)',
+    phase: 'ready',
+    roles: BOTH,
+    expectedError: 'any',
+    act: (c) => {
+      c.stopHeartbeats();
+      c.sendRaw(encodeFrame(FrameType.RESPONSE, 'x'.repeat(100)).subarray(0, 20));
+    },
+  },
+  {
+    // Heartbeats go on, so a client that ignores the frame keeps a healthy-looking connection.
+    name: 'unknown frame type',
+    phase: 'ready',
+    roles: BOTH,
+    expectedError: 'protocol',
+    act: (c) => c.sendFrame(7, 'OK'),
+  },
+  {
+    name: 'message frame shorter than its 26-byte header',
+    phase: 'ready',
+    roles: ['consumer'],
+    expectedError: 'protocol',
+    act: (c) => c.sendFrame(FrameType.MESSAGE, Buffer.alloc(16, 0x31)),
+  },
+  {
+    name: 'AUTH answered with non-JSON (nsqd said auth_required)',
+    phase: 'auth',
+    roles: BOTH,
+    expectedError: 'protocol',
+    identifyOverrides: { auth_required: true },
+    options: { authSecret: 'fake-nsqd-secret', allowInsecureAuth: true },
+    act: (c) => c.respond('identity=nobody; not JSON'),
+  },
+  {
+    name: 'random bytes after the handshake',
+    phase: 'ready',
+    roles: BOTH,
+    expectedError: 'protocol',
+    act: (c) => c.sendRaw(RANDOM_BYTES),
+  },
+  {
+    // nsqjs pipes the socket into zlib without an 'error' listener.
+    name: 'deflate negotiated, then bytes that are not deflate',
+    phase: 'identify',
+    roles: BOTH,
+    expectedError: 'protocol',
+    options: { compression: 'deflate' },
+    act: (c) => {
+      c.respond(c.identifyResponse({ deflate: true, deflate_level: 6 }));
+      c.sendRaw(RANDOM_BYTES);
+    },
+  },
+];
+
+function triggers(phase: Phase, role: Role, command: NsqCommand): boolean {
+  switch (phase) {
+    case 'identify':
+      return command.name === 'IDENTIFY';
+    case 'auth':
+      return command.name === 'AUTH';
+    case 'ready':
+      return role === 'producer' ? ['PUB', 'MPUB', 'DPUB'].includes(command.name) : command.name === 'RDY' && Number(command.params[0]) > 0;
+  }
+}
+
+const TOPIC = 'misbehaving.nsqd';
+
+function clientConfig(role: Role, address: string, options: Partial<NsqConnectionOptions> = {}): ProtocolFaultClientConfig {
+  const common = { nsqdTcpAddresses: [address], heartbeatIntervalMs: HEARTBEAT_MS, ...options };
+  return role === 'producer'
+    ? {
+        role,
+        topics: [TOPIC],
+        // publishTimeoutMs well above the waits below: an emit that settles was settled by the failure, not by its timer.
+        client: { ...common, reconnectMinDelayMs: 50, reconnectMaxDelayMs: 500, connectTimeoutMs: 3_000, publishTimeoutMs: 60_000, closeTimeoutMs: 1_000 },
+      }
+    : {
+        role,
+        topics: [TOPIC],
+        // readyTimeoutMs: listen() must keep trying for the whole scenario instead of giving up.
+        server: { ...common, channel: 'probe', codec: 'raw', maxInFlight: 1, readyTimeoutMs: 120_000, lookupdPollIntervalMs: 1_000, drainTimeoutMs: 1_000 },
+      };
+}
+
+describe('a misbehaving nsqd never crashes the process', () => {
+  const fakes: FakeNsqd[] = [];
+  const children: ProtocolFaultProcess[] = [];
+
+  beforeAll(async () => {
+    await buildFaultApps();
+  }, 180_000);
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map((child) => child.kill()));
+    await Promise.all(fakes.splice(0).map((fake) => fake.close()));
+  });
+
+  /** A fake nsqd (`script` applied before the client's first connection) and a client app pointed at it. */
+  async function start(role: Role, options?: Partial<NsqConnectionOptions>, script?: (nsqd: FakeNsqd) => void): Promise<{ nsqd: FakeNsqd; client: ProtocolFaultProcess }> {
+    const nsqd = await FakeNsqd.start();
+    fakes.push(nsqd);
+    script?.(nsqd);
+    const client = ProtocolFaultProcess.start(clientConfig(role, nsqd.address, options));
+    children.push(client);
+    await client.until(() => client.of('started').length > 0, 'the client app did not start', 60_000);
+    return { nsqd, client };
+  }
+
+  /** The client, the fake behaving: it must work (and be stopped cleanly) — the proof of recovery. */
+  async function expectHealthy(role: Role, nsqd: FakeNsqd, client: ProtocolFaultProcess, tag: string): Promise<void> {
+    if (role === 'producer') {
+      client.send({ cmd: 'emit', id: tag });
+      await client.until(() => client.of('emitted').some((e) => e.id === tag), `emit ${tag} never settled`);
+      expect(client.of('emitted').find((e) => e.id === tag)).toMatchObject({ ok: true });
+      return;
+    }
+    await client.until(() => nsqd.connections.some((c) => c.isOpen && c.misbehavedAt === undefined && c.rdy > 0), 'the consumer did not subscribe to a behaving nsqd');
+    const connection = nsqd.connections.find((c) => c.isOpen && c.misbehavedAt === undefined && c.rdy > 0)!;
+    const id = tag.padEnd(16, '0').slice(0, 16);
+    connection.deliver(id, tag);
+    await client.until(() => connection.finished.includes(id), `message ${tag} was not handled and finished`);
+    expect(client.of('handled').length).toBeGreaterThan(0);
+  }
+
+  async function expectCleanStop(client: ProtocolFaultProcess): Promise<void> {
+    const exit = await client.stop();
+    expect({ exit, crashes: client.of('crash') }).toEqual({ exit: { code: 0, signal: null }, crashes: [] });
+    if (client.of('stopped')[0]!.emitted > 0) expect(client.of('stopped')[0]!.settled).toBe(client.of('stopped')[0]!.emitted);
+  }
+
+  describe.each(BOTH)('control: a well-behaved fake nsqd (%s)', (role) => {
+    it('connects once, reports no error, and publishes / consumes', async () => {
+      const { nsqd, client } = await start(role);
+      await expectHealthy(role, nsqd, client, 'control');
+      expect(client.of('error')).toEqual([]);
+      expect(nsqd.connections).toHaveLength(1);
+      await expectCleanStop(client);
+    });
+  });
+
+  const cases = MISBEHAVIOURS.flatMap((m) => m.roles.map((role) => [`${m.name} (${role})`, m, role] as const));
+
+  it.each(cases)('%s: the process survives, the error is reported, the client reconnects and recovers', async (_title, misbehaviour, role) => {
+    let misbehaving = true;
+    const { nsqd, client } = await start(role, misbehaviour.options, (fake) => {
+      fake.identifyOverrides = { ...misbehaviour.identifyOverrides };
+      fake.script = (command, connection) => {
+        if (misbehaving && (connection.misbehavedAt !== undefined || triggers(misbehaviour.phase, role, command))) {
+          // Once it misbehaved, a connection answers nothing more: the client has to give up on it.
+          if (connection.misbehavedAt === undefined) {
+            connection.misbehave();
+            misbehaviour.act(connection);
+          }
+          return;
+        }
+        connection.answer(command);
+      };
+    });
+
+    if (role === 'producer') {
+      // A publish pending when nsqd misbehaves: in flight ('ready'), or waiting for a connection (handshake).
+      if (misbehaviour.phase === 'ready') await client.until(() => client.of('connected').length > 0, 'producer never connected before the fault');
+      client.send({ cmd: 'emit', id: 'during-fault' });
+    }
+    const reported = () =>
+      client.of('error').some((e) => (misbehaviour.expectedError === 'protocol' ? e.protocol : true));
+    await client.until(
+      () => reported() && nsqd.connectionsAfterMisbehaviour().length > 0 && (role === 'consumer' || client.of('emitted').some((e) => e.id === 'during-fault')),
+      () =>
+        `expected: ${misbehaviour.expectedError === 'protocol' ? 'an NsqProtocolError' : 'an error'} on on('error'), a new connection after the fault` +
+        `${role === 'producer' ? ', and the pending emit settled' : ''}; fake saw ${nsqd.connections.length} connection(s), ` +
+        `${nsqd.connections.filter((c) => c.misbehavedAt !== undefined).length} misbehaved, ${nsqd.connections.filter((c) => c.closedBy === 'client').length} dropped by the client`,
+    );
+    if (role === 'producer') {
+      const settled = client.of('emitted').find((e) => e.id === 'during-fault')!;
+      expect({ ok: settled.ok, typed: settled.typed }).toEqual({ ok: false, typed: true });
+    }
+    const protocolErrors = client.of('error').filter((e) => e.protocol);
+    if (misbehaviour.expectedError === 'protocol') expect(protocolErrors.every((e) => e.address === nsqd.address)).toBe(true);
+
+    misbehaving = false;
+    await expectHealthy(role, nsqd, client, 'after-fault');
+    await expectCleanStop(client);
+  });
+});
