@@ -4,7 +4,10 @@ import type { FakeNsqdConnection } from '../support/fake-nsqd-connection.js';
 import { encodeFrame, encodeRawFrame, FrameType, type NsqCommand } from '../support/nsq-frames.js';
 import { SeededRandom } from '../support/seeded-random.js';
 import type { ProtocolFaultClientConfig } from './apps/protocol-fault-messages.js';
+import { recordBadInputs } from '../bad-input/bad-input-tally.js';
+import { waitFor } from '../support/wait-for.js';
 import { buildFaultApps } from './support/build-fault-apps.js';
+import { type NsqdFuzzFigures, NsqdFuzzer } from './support/nsqd-fuzzer.js';
 import { ProtocolFaultProcess } from './support/protocol-fault-process.js';
 
 type Role = 'producer' | 'consumer';
@@ -132,6 +135,12 @@ function triggers(phase: Phase, role: Role, command: NsqCommand): boolean {
 
 const TOPIC = 'misbehaving.nsqd';
 
+/** Frames the fuzz run sends (half to producers, half to consumers); `FUZZ_FRAMES=200000 npm run test:fuzz` for a long run. */
+const FUZZ_FRAMES = Number(process.env.FUZZ_FRAMES ?? 12_000);
+/** Fixed by default so CI runs are reproducible; `FUZZ_SEED=<n>` explores other cases. */
+const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
+const FUZZ_SECRET = 'fuzz-auth-secret';
+
 function clientConfig(role: Role, address: string, options: Partial<NsqConnectionOptions> = {}): ProtocolFaultClientConfig {
   const common = { nsqdTcpAddresses: [address], heartbeatIntervalMs: HEARTBEAT_MS, ...options };
   return role === 'producer'
@@ -248,4 +257,141 @@ describe('a misbehaving nsqd never crashes the process', () => {
     await expectHealthy(role, nsqd, client, 'after-fault');
     await expectCleanStop(client);
   });
+
+  // Found by the fuzz run (seed 0x5eed2026, consumer plan #19): a consumer also connected to an nsqd that
+  // keeps dropping it rebalances RDY over and over, and every RDY it writes to the silent nsqd counts as
+  // activity for the socket's idle timeout, so that connection is never given up.
+  it('truncated frame, then silence, while the consumer keeps writing RDY (its other nsqd flaps): the silent connection is still dropped', async () => {
+    const nsqd = await FakeNsqd.start({ listeners: 2 });
+    fakes.push(nsqd);
+    const [silent, flapping] = [0, 1];
+    nsqd.script = (command, connection) => {
+      if (connection.misbehavedAt !== undefined) return;
+      connection.answer(command);
+      if (command.name !== 'RDY' || Number(command.params[0]) === 0) return;
+      if (connection.listener === silent) {
+        connection.misbehave();
+        connection.stopHeartbeats();
+        connection.sendRaw(encodeFrame(FrameType.RESPONSE, 'x'.repeat(100)).subarray(0, 20));
+      } else {
+        connection.after(300, () => connection.end());
+      }
+    };
+    const client = ProtocolFaultProcess.start({
+      role: 'consumer',
+      topics: [TOPIC],
+      server: { nsqdTcpAddresses: nsqd.addresses, heartbeatIntervalMs: HEARTBEAT_MS, channel: 'probe', codec: 'raw', maxInFlight: 8, readyTimeoutMs: 120_000, lookupdPollIntervalMs: 1_000, drainTimeoutMs: 1_000 },
+    });
+    children.push(client);
+    const first = () => nsqd.connections.find((c) => c.listener === silent && c.misbehavedAt !== undefined);
+    await client.until(() => first() !== undefined, 'the consumer never reached the silent nsqd');
+    await client.until(
+      () => first()!.closedBy === 'client',
+      () => {
+        const after = first()!.commands.filter((c) => c.name === 'RDY').length;
+        return `the consumer did not drop the silent connection (its idle timeout is 2.5 heartbeats); it wrote ${after} RDY to it, and the flapping nsqd saw ${nsqd.connections.filter((c) => c.listener === flapping).length} connections`;
+      },
+    );
+    await client.until(() => nsqd.connections.some((c) => c.listener === silent && c.index > first()!.index), 'no reconnect to the silent nsqd');
+    await expectCleanStop(client);
+  });
+
+  describe('fuzz', () => {
+    it(
+      `seed ${FUZZ_SEED}, ${FUZZ_FRAMES} frames: no crash, every violation reported and its connection dropped, both clients recover`,
+      async () => {
+        const started = Date.now();
+        const producerNsqd = await FakeNsqd.start({ listeners: 4 });
+        const consumerNsqd = await FakeNsqd.start({ listeners: 2 });
+        fakes.push(producerNsqd, consumerNsqd);
+        const producerFuzz = new NsqdFuzzer(producerNsqd, 'producer', FUZZ_SEED, Math.ceil(FUZZ_FRAMES / 2));
+        const consumerFuzz = new NsqdFuzzer(consumerNsqd, 'consumer', FUZZ_SEED, Math.floor(FUZZ_FRAMES / 2));
+        const auth = { authSecret: FUZZ_SECRET, allowInsecureAuth: true, heartbeatIntervalMs: HEARTBEAT_MS };
+        // Several addresses (producer) and topics × addresses (consumer): that many connections fuzzed at once.
+        // publishTimeoutMs (8 s) outlasts the fake's 5 s wait for a drop after a violation: a publish timing out
+        // cannot pass for the client noticing the violation.
+        const producer = ProtocolFaultProcess.start({
+          role: 'producer',
+          topics: ['fuzz.topic'],
+          logs: false,
+          emitLoop: { outstanding: 16, intervalMs: 5 },
+          client: { ...auth, nsqdTcpAddresses: producerNsqd.addresses, reconnectMinDelayMs: 1, reconnectMaxDelayMs: 20, connectTimeoutMs: 2_000, publishTimeoutMs: 8_000, closeTimeoutMs: 2_000 },
+        });
+        const topics = ['fuzz.t0', 'fuzz.t1', 'fuzz.t2', 'fuzz.t3'];
+        const consumer = ProtocolFaultProcess.start({
+          role: 'consumer',
+          topics,
+          logs: false,
+          server: { ...auth, nsqdTcpAddresses: consumerNsqd.addresses, channel: 'fuzz', codec: 'raw', maxInFlight: 8, readyTimeoutMs: 3_600_000, lookupdPollIntervalMs: 1_000, drainTimeoutMs: 1_000 },
+        });
+        children.push(producer, consumer);
+
+        const bothAlive = () => producer.isRunning && consumer.isRunning;
+        await waitFor(() => !bothAlive() || (producerFuzz.finished && consumerFuzz.finished), {
+          timeoutMs: fuzzTimeoutMs() - 30_000,
+          message: () => `fuzz run did not finish: ${producerFuzz.sent} + ${consumerFuzz.sent} of ${FUZZ_FRAMES} frames sent`,
+        });
+        const fuzzMs = Date.now() - started;
+        if (!bothAlive()) throw new Error(`a client process died during the fuzz run (seed ${FUZZ_SEED})\n${producer.describe()}\n---\n${consumer.describe()}`);
+
+        // Recovery: the fake behaves again; the producer publishes and every subscription consumes.
+        await expectHealthy('producer', producerNsqd, producer, 'after-fuzz');
+        for (const topic of topics) {
+          const subscribed = (c: FakeNsqdConnection) => c.isOpen && c.misbehavedAt === undefined && c.rdy > 0 && c.commands.some((k) => k.name === 'SUB' && k.params[0] === topic);
+          await consumer.until(() => consumerNsqd.connections.some(subscribed), `no behaving subscription to ${topic} after the fuzz run`);
+          const id = `final${topics.indexOf(topic)}`.padEnd(16, '0');
+          const connection = consumerNsqd.connections.find(subscribed)!;
+          connection.deliver(id, topic);
+          await consumer.until(() => connection.finished.includes(id), `final message on ${topic} not finished`);
+        }
+        const exits = { producer: await producer.stop(), consumer: await consumer.stop() };
+
+        const figures = [producerFuzz.figures(), consumerFuzz.figures()];
+        const reported = { producer: tallyErrors(producer), consumer: tallyErrors(consumer) };
+        const stopped = producer.of('stopped')[0];
+        const untypedEmitFailures = producer.of('emitted').filter((e) => !e.ok && e.typed !== true);
+        const summary = {
+          seed: FUZZ_SEED,
+          frames: figures[0]!.framesSent + figures[1]!.framesSent,
+          connections: figures[0]!.connections + figures[1]!.connections,
+          fuzzMs,
+          wallMs: Date.now() - started,
+          producer: { ...figuresLine(figures[0]!), errors: reported.producer, emits: { emitted: stopped?.emitted, settled: stopped?.settled, ok: producer.of('emitted').filter((e) => e.ok).length } },
+          consumer: { ...figuresLine(figures[1]!), errors: reported.consumer, handled: consumer.of('handled').length },
+          warnings: [...producer.of('warning'), ...consumer.of('warning')].map((w) => `${w.name}: ${w.message}`),
+        };
+        console.info(`misbehaving-nsqd fuzz figures: ${JSON.stringify(summary, null, 2)}`);
+        recordBadInputs('misbehaving nsqd fuzz (frames)', summary.frames, exits.producer.code === 0 && exits.consumer.code === 0 ? 0 : 1);
+
+        expect({ exits, crashes: [...producer.of('crash'), ...consumer.of('crash')] }).toEqual({
+          exits: { producer: { code: 0, signal: null }, consumer: { code: 0, signal: null } },
+          crashes: [],
+        });
+        for (const [role, f] of [['producer', figures[0]!], ['consumer', figures[1]!]] as const) {
+          expect({ role, notDropped: f.notDropped, silentNotDropped: f.silentNotDropped }).toEqual({ role, notDropped: [], silentNotDropped: [] });
+          // Every violation is reported; a fatal E_* frame is nsqd's own error, the rest are NsqProtocolErrors.
+          expect(reported[role].total).toBeGreaterThanOrEqual(f.mustFail);
+          expect(reported[role].protocol).toBeGreaterThanOrEqual(f.mustFail - (f.violations['fatal-error-frame'] ?? 0));
+        }
+        expect(stopped?.settled).toBe(stopped?.emitted);
+        expect(untypedEmitFailures).toEqual([]);
+      },
+      fuzzTimeoutMs(),
+    );
+  });
 });
+
+/** Generous: the run's length follows FUZZ_FRAMES, and the machine may be busy. */
+function fuzzTimeoutMs(): number {
+  return 120_000 + FUZZ_FRAMES * 10;
+}
+
+function tallyErrors(client: ProtocolFaultProcess): { total: number; protocol: number; byName: Record<string, number> } {
+  const byName: Record<string, number> = {};
+  for (const e of client.of('error')) byName[e.name] = (byName[e.name] ?? 0) + 1;
+  return { total: client.of('error').length, protocol: client.of('error').filter((e) => e.protocol).length, byName };
+}
+
+function figuresLine(f: NsqdFuzzFigures): Omit<NsqdFuzzFigures, 'notDropped' | 'silentNotDropped'> & { notDropped: number; silentNotDropped: number } {
+  return { ...f, notDropped: f.notDropped.length, silentNotDropped: f.silentNotDropped.length };
+}

@@ -51,6 +51,8 @@ export class FakeNsqdConnection {
   constructor(
     /** 0-based, in order of acceptance across the fake's listeners. */
     readonly index: number,
+    /** Which of the fake's listeners (its `addresses`) accepted it. */
+    readonly listener: number,
     private readonly socket: Socket,
     private readonly identifyOverrides: () => Readonly<Record<string, unknown>>,
   ) {

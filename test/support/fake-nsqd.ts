@@ -49,7 +49,8 @@ export class FakeNsqd {
     const servers: Server[] = [];
     const fake = new FakeNsqd(servers);
     for (let i = 0; i < (options.listeners ?? 1); i++) {
-      const server = createServer((socket) => fake.accept(socket));
+      const listener = i;
+      const server = createServer((socket) => fake.accept(socket, listener));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         // Port 0: the OS picks a free port and we keep it, so no other process can take it first.
@@ -87,10 +88,10 @@ export class FakeNsqd {
     await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, listener: number): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const connection = new FakeNsqdConnection(this.connections.length, socket, () => this.identifyOverrides);
+    const connection = new FakeNsqdConnection(this.connections.length, listener, socket, () => this.identifyOverrides);
     this.connections.push(connection);
     const reader = new NsqCommandReader();
     socket.on('data', (chunk: Buffer) => {

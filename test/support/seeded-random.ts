@@ -48,8 +48,8 @@ export class SeededRandom {
   }
 
   /** One of `weighted`'s keys, each as likely as its weight. */
-  weighted<K extends string>(weighted: Readonly<Record<K, number>>): K {
-    const entries = Object.entries(weighted) as Array<[K, number]>;
+  weighted<K extends string>(weighted: Readonly<Partial<Record<K, number>>>): K {
+    const entries = (Object.entries(weighted) as Array<[K, number | undefined]>).map(([key, weight]): [K, number] => [key, weight ?? 0]);
     let roll = this.next() * entries.reduce((sum, [, weight]) => sum + weight, 0);
     for (const [key, weight] of entries) {
       roll -= weight;
