@@ -1,11 +1,11 @@
 import type { NsqConnectionOptions } from 'nestjs-transport-nsq';
 import { FakeNsqd } from '../support/fake-nsqd.js';
 import type { FakeNsqdConnection } from '../support/fake-nsqd-connection.js';
-import { encodeFrame, encodeRawFrame, FrameType, type NsqCommand } from '../support/nsq-frames.js';
+import { encodeFrame, encodeMessageData, encodeRawFrame, FrameType, type NsqCommand } from '../support/nsq-frames.js';
 import { SeededRandom } from '../support/seeded-random.js';
-import type { ProtocolFaultClientConfig } from './apps/protocol-fault-messages.js';
-import { recordBadInputs } from '../bad-input/bad-input-tally.js';
 import { waitFor } from '../support/wait-for.js';
+import { recordBadInputs } from '../bad-input/bad-input-tally.js';
+import type { ProtocolFaultClientConfig } from './apps/protocol-fault-messages.js';
 import { buildFaultApps } from './support/build-fault-apps.js';
 import { type NsqdFuzzFigures, NsqdFuzzer } from './support/nsqd-fuzzer.js';
 import { ProtocolFaultProcess } from './support/protocol-fault-process.js';
@@ -91,6 +91,21 @@ const MISBEHAVIOURS: readonly Misbehaviour[] = [
     roles: ['consumer'],
     expectedError: 'protocol',
     act: (c) => c.sendFrame(FrameType.MESSAGE, Buffer.alloc(16, 0x31)),
+  },
+  {
+    // Found by the fuzz run: nsqjs decodes the id as UTF-8 and refuses to write FIN/REQ for an id over 16
+    // bytes, so the message is never settled and keeps a unit of maxInFlight (1 here) after its connection is
+    // gone. nsqd's ids are 16 hex characters; anything else is a broken stream.
+    name: 'message whose 16-byte id is not ASCII, then close (the consumer must keep consuming)',
+    phase: 'ready',
+    roles: ['consumer'],
+    expectedError: 'any',
+    act: (c) => {
+      const data = encodeMessageData('0123456789abcdef', 'body');
+      data.fill(0xff, 10, 26);
+      c.sendFrame(FrameType.MESSAGE, data);
+      c.end();
+    },
   },
   {
     name: 'AUTH answered with non-JSON (nsqd said auth_required)',
@@ -181,7 +196,7 @@ describe('a misbehaving nsqd never crashes the process', () => {
     return { nsqd, client };
   }
 
-  /** The client, the fake behaving: it must work (and be stopped cleanly) — the proof of recovery. */
+  /** With the fake behaving, the client must work: the producer publishes, the consumer handles and finishes a message. */
   async function expectHealthy(role: Role, nsqd: FakeNsqd, client: ProtocolFaultProcess, tag: string): Promise<void> {
     if (role === 'producer') {
       client.send({ cmd: 'emit', id: tag });
@@ -189,7 +204,10 @@ describe('a misbehaving nsqd never crashes the process', () => {
       expect(client.of('emitted').find((e) => e.id === tag)).toMatchObject({ ok: true });
       return;
     }
-    await client.until(() => nsqd.connections.some((c) => c.isOpen && c.misbehavedAt === undefined && c.rdy > 0), 'the consumer did not subscribe to a behaving nsqd');
+    await client.until(
+      () => nsqd.connections.some((c) => c.isOpen && c.misbehavedAt === undefined && c.rdy > 0),
+      () => `the consumer has no behaving connection with RDY > 0; open connections: ${describeConnections(nsqd.connections.filter((c) => c.isOpen))}`,
+    );
     const connection = nsqd.connections.find((c) => c.isOpen && c.misbehavedAt === undefined && c.rdy > 0)!;
     const id = tag.padEnd(16, '0').slice(0, 16);
     connection.deliver(id, tag);
@@ -197,10 +215,12 @@ describe('a misbehaving nsqd never crashes the process', () => {
     expect(client.of('handled').length).toBeGreaterThan(0);
   }
 
+  /** Asked to stop, the app closes its client and exits 0, every emit settled; it never crashed. */
   async function expectCleanStop(client: ProtocolFaultProcess): Promise<void> {
     const exit = await client.stop();
     expect({ exit, crashes: client.of('crash') }).toEqual({ exit: { code: 0, signal: null }, crashes: [] });
-    if (client.of('stopped')[0]!.emitted > 0) expect(client.of('stopped')[0]!.settled).toBe(client.of('stopped')[0]!.emitted);
+    const stopped = client.of('stopped')[0]!;
+    expect(stopped.settled).toBe(stopped.emitted);
   }
 
   describe.each(BOTH)('control: a well-behaved fake nsqd (%s)', (role) => {
@@ -334,11 +354,18 @@ describe('a misbehaving nsqd never crashes the process', () => {
         const fuzzMs = Date.now() - started;
         if (!bothAlive()) throw new Error(`a client process died during the fuzz run (seed ${FUZZ_SEED})\n${producer.describe()}\n---\n${consumer.describe()}`);
 
+        // The figures first: a failure below must not hide them.
+        console.info(`misbehaving-nsqd fuzz run (seed ${FUZZ_SEED}, ${fuzzMs} ms): ${JSON.stringify([producerFuzz.figures(), consumerFuzz.figures()].map(figuresLine))}`);
+
         // Recovery: the fake behaves again; the producer publishes and every subscription consumes.
         await expectHealthy('producer', producerNsqd, producer, 'after-fuzz');
         for (const topic of topics) {
-          const subscribed = (c: FakeNsqdConnection) => c.isOpen && c.misbehavedAt === undefined && c.rdy > 0 && c.commands.some((k) => k.name === 'SUB' && k.params[0] === topic);
-          await consumer.until(() => consumerNsqd.connections.some(subscribed), `no behaving subscription to ${topic} after the fuzz run`);
+          const ofTopic = (c: FakeNsqdConnection) => c.commands.some((k) => k.name === 'SUB' && k.params[0] === topic);
+          const subscribed = (c: FakeNsqdConnection) => c.isOpen && c.misbehavedAt === undefined && c.rdy > 0 && ofTopic(c);
+          await consumer.until(
+            () => consumerNsqd.connections.some(subscribed),
+            () => `no behaving subscription with RDY to ${topic} after the fuzz run; its open connections: ${describeConnections(consumerNsqd.connections.filter((c) => c.isOpen && ofTopic(c)))}`,
+          );
           const id = `final${topics.indexOf(topic)}`.padEnd(16, '0');
           const connection = consumerNsqd.connections.find(subscribed)!;
           connection.deliver(id, topic);
@@ -384,6 +411,15 @@ describe('a misbehaving nsqd never crashes the process', () => {
 /** Generous: the run's length follows FUZZ_FRAMES, and the machine may be busy. */
 function fuzzTimeoutMs(): number {
   return 120_000 + FUZZ_FRAMES * 10;
+}
+
+function describeConnections(connections: readonly FakeNsqdConnection[]): string {
+  const line = (c: FakeNsqdConnection) =>
+    `#${c.index} (listener ${c.listener}${c.misbehavedAt !== undefined ? ', misbehaved' : ''}, RDY ${c.rdy}, last commands: ${c.commands
+      .slice(-5)
+      .map((k) => [k.name, ...k.params].join(' '))
+      .join(' | ')})`;
+  return connections.length === 0 ? 'none' : connections.map(line).join('; ');
 }
 
 function tallyErrors(client: ProtocolFaultProcess): { total: number; protocol: number; byName: Record<string, number> } {

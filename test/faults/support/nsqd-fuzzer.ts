@@ -95,6 +95,8 @@ export class NsqdFuzzer {
       return counts;
     };
     const mustFail = entries.filter((e) => e.plan.verdict.kind === 'must-fail');
+    const violations: Partial<Record<FuzzViolation, number>> = {};
+    for (const { plan } of mustFail) if (plan.verdict.kind === 'must-fail') violations[plan.verdict.reason] = (violations[plan.verdict.reason] ?? 0) + 1;
     const silent = entries.filter((e) => e.plan.ending === 'silence');
     return {
       role: this.role,
@@ -105,7 +107,7 @@ export class NsqdFuzzer {
       phases: count(entries, (e) => e.plan.phase),
       endings: count(entries, (e) => e.plan.ending),
       mustFail: mustFail.length,
-      violations: count(mustFail, (e) => (e.plan.verdict.kind === 'must-fail' ? e.plan.verdict.reason : 'frame-size')),
+      violations,
       unspecified: entries.filter((e) => e.plan.verdict.kind === 'unspecified').length,
       clean: entries.filter((e) => e.plan.verdict.kind === 'clean').length,
       dropped: mustFail.filter((e) => e.outcome === 'dropped').length,
