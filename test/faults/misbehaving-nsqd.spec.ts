@@ -355,7 +355,12 @@ describe('a misbehaving nsqd never crashes the process', () => {
         if (!bothAlive()) throw new Error(`a client process died during the fuzz run (seed ${FUZZ_SEED})\n${producer.describe()}\n---\n${consumer.describe()}`);
 
         // The figures first: a failure below must not hide them.
-        console.info(`misbehaving-nsqd fuzz run (seed ${FUZZ_SEED}, ${fuzzMs} ms): ${JSON.stringify([producerFuzz.figures(), consumerFuzz.figures()].map(figuresLine))}`);
+        console.info(
+          `misbehaving-nsqd fuzz run (seed ${FUZZ_SEED}, ${fuzzMs} ms): ${JSON.stringify({
+            producer: { ...figuresLine(producerFuzz.figures()), errors: tallyErrors(producer) },
+            consumer: { ...figuresLine(consumerFuzz.figures()), errors: tallyErrors(consumer) },
+          })}`,
+        );
 
         // Recovery: the fake behaves again; the producer publishes and every subscription consumes.
         await expectHealthy('producer', producerNsqd, producer, 'after-fuzz');
