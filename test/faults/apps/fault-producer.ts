@@ -15,6 +15,7 @@ import {
   type ClientNsqOptions,
   InvalidNsqMessageError,
   InvalidNsqNameError,
+  NsqPublishError,
   NsqUnavailableError,
 } from '../../../libs/nsq-transport/src/index.js';
 import { activeResources, FaultRecord, listenerTotal, readConfig, settledHeap } from './fault-record.js';
@@ -36,8 +37,9 @@ const config = readConfig<FaultProducerConfig>();
 const record = new FaultRecord(config.ledger);
 const TICK_MS = 10;
 
-/** Errors raised before anything reached nsqd: the message certainly is not stored. */
-const isDefiniteFailure = (error: unknown) => error instanceof NsqUnavailableError || error instanceof InvalidNsqMessageError || error instanceof InvalidNsqNameError;
+/** Nothing reached nsqd, or nsqd refused it: the message certainly is not stored (NsqUnconfirmedError is the "maybe"). */
+const isDefiniteFailure = (error: unknown) =>
+  error instanceof NsqUnavailableError || error instanceof NsqPublishError || error instanceof InvalidNsqMessageError || error instanceof InvalidNsqNameError;
 
 @Injectable()
 class EmitLoop implements BeforeApplicationShutdown {

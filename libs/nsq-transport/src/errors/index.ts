@@ -3,6 +3,7 @@ export * from './invalid-nsq-option.error.js';
 export * from './invalid-nsq-name.error.js';
 export * from './invalid-nsq-message.error.js';
 export * from './nsq-publish.error.js';
+export * from './nsq-unconfirmed.error.js';
 export * from './nsq-timeout.error.js';
 export * from './nsq-unavailable.error.js';
 export * from './nsq-decode.error.js';
