@@ -1,6 +1,8 @@
 import { ClientNsq, InvalidNsqOptionError, type NsqTransportError } from 'nestjs-transport-nsq';
 import type { INestMicroservice } from '@nestjs/common';
+import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
+import { format } from 'node:util';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import type { NsqdNode } from '../support/nsqd-node.js';
 import { waitFor } from '../support/wait-for.js';
@@ -156,5 +158,38 @@ describe('nsqd AUTH through an auth HTTP server', () => {
     expect(logs.lines.length).toBeGreaterThan(0);
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text).not.toContain(BODY_MARKER);
+  });
+
+  it('DEBUG=nsqjs:* prints neither the AUTH secret nor the TLS client key (nsqjs prints its whole config)', async () => {
+    // nsqjs logs through the `debug` package: enable its namespaces at run time and capture what it would print.
+    const debug = createRequire(import.meta.url)('debug') as { enable(ns: string): void; disable(): string; log: (...args: unknown[]) => void };
+    const printed: string[] = [];
+    const log = debug.log;
+    debug.log = (...args: unknown[]) => void printed.push(format(...args));
+    debug.enable('nsqjs:*');
+    const clientCert = await ca.issue('debug-client', ['DNS:debug-client']);
+    try {
+      const options = { nsqdTcpAddresses: [nsqd.tcpAddress], tls: { ca: ca.cert, cert: clientCert.cert, key: clientCert.key }, authSecret: SECRET };
+      const { client, connected } = track(await tryClient(options));
+      expect(connected).toBe(true);
+      const consumer = await tryConsumer('auth.debug', options);
+      apps.push(consumer.app);
+      await emitOnce(client, 'auth.debug', { marker: BODY_MARKER });
+      await waitFor(() => consumer.received.length === 1, { message: 'nothing consumed with DEBUG on' });
+    } finally {
+      debug.disable();
+      debug.log = log;
+    }
+    const output = printed.join('\n');
+    // nsqjs did print (its config, IDENTIFY, state changes): the absence below is not a silent logger.
+    expect(output).toMatch(/nsqjs:(reader|writer)/);
+    expect(output).toContain('tlsVerification');
+    const keyLine = String(clientCert.key).split('\n')[1]!;
+    expect(keyLine.length).toBeGreaterThan(20);
+    for (const secret of [SECRET, 'PRIVATE KEY', keyLine]) expect(output).not.toContain(secret);
+    // A Buffer is printed as hex bytes (`<Buffer 2d 2d …>`): not the key's either.
+    const asHex = (text: string) => Buffer.from(text).toString('hex').match(/../g)!.join(' ');
+    expect(output).not.toContain(asHex('PRIVATE KEY'));
+    expect(output).not.toContain(asHex(SECRET.slice(0, 12)));
   });
 });

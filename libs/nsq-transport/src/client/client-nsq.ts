@@ -10,7 +10,7 @@ import { serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
 import { PendingCount } from '../nsq/pending-count.js';
 import { buildPublishRequest } from '../nsq/nsq-publish-request.js';
-import { toNsqjsConnectionConfig } from '../nsq/nsqjs-config.js';
+import { toNsqjsConnectionConfig } from '../nsq/nsqjs/index.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
 import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/resolve-client-options.js';
 
@@ -179,6 +179,7 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
         reconnectMinDelayMs: this.options.reconnectMinDelayMs,
         reconnectMaxDelayMs: this.options.reconnectMaxDelayMs,
         maxPendingPublishes: this.options.maxPendingPublishes,
+        limits: { maxMessageSize: this.options.maxMessageSize, maxBodySize: this.options.maxBatchBytes },
         ...(this.options.batching ? { batching: this.options.batching } : {}),
       },
       {

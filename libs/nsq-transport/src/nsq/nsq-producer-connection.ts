@@ -1,50 +1,28 @@
-import type { Writer } from 'nsqjs';
-import { splitAddress } from './nsq-address.js';
-import { NsqHardenedWriter } from './nsq-hardened-writer.js';
 import { NsqPublishError } from '../errors/nsq-publish.error.js';
 import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
-import type { NsqjsConnectionConfig } from './nsqjs-config.js';
+import { splitAddress } from './nsq-address.js';
+import { learnLimitFromRefusal, type NsqdLimits } from './nsq-publish-limits.js';
+import { NsqjsPublisher, type NsqjsConnectionConfig } from './nsqjs/index.js';
 import { reconnectDelay } from './reconnect-backoff.js';
 
-/** A publish written to this connection and not yet answered by nsqd. */
-interface InFlightPublish {
+/** One PUB, DPUB or MPUB on its way to nsqd, settled exactly once (possibly after being sent again). */
+export interface OutboundPublish {
   readonly topic: string;
+  readonly bodies: readonly Buffer[];
+  readonly delayMs: number;
   readonly deadline: number;
-  readonly settle: (error?: Error) => void;
+  /** Bodies coalesced by the transport (independent emits), not one atomic batch of the caller's. */
+  readonly coalesced: boolean;
+  settle(error?: Error): void;
 }
 
 /**
- * The part of nsqjs's Writer connection that PUB/MPUB go through. nsqjs builds
- * those frames with several copies and four lodash type checks per message
- * (its MPUB is the slowest part of a coalesced emit); writing our own frame
- * onto the same connection, with the same FIFO of callbacks nsqjs answers
- * from, sends identical bytes with one copy. Checked at run time: an nsqjs
- * without this shape falls back to `Writer.publish`.
+ * `PUB <topic>\n[size][body]`, `DPUB <topic> <ms>\n[size][body]` or
+ * `MPUB <topic>\n[size][count]([size][body])*`, nsqd's wire format, in one allocation.
  */
-interface NsqjsWriterInternals {
-  readonly conn?: {
-    readonly messageCallbacks?: unknown;
-    write?: unknown;
-  };
-}
-
-interface WritableNsqjsConnection {
-  readonly messageCallbacks: Array<(error?: Error) => void>;
-  write(frame: Buffer): void;
-}
-
-function writableConnection(writer: Writer): WritableNsqjsConnection | undefined {
-  const conn = (writer as unknown as NsqjsWriterInternals).conn;
-  return conn && Array.isArray(conn.messageCallbacks) && typeof conn.write === 'function' ? (conn as WritableNsqjsConnection) : undefined;
-}
-
-/**
- * `PUB <topic>\n<size><body>` or `MPUB <topic>\n<size><count>(<size><body>)*`,
- * nsqd's wire format, in one allocation.
- */
-export function encodePublishFrame(topic: string, bodies: readonly Buffer[]): Buffer {
+export function encodePublishFrame(topic: string, bodies: readonly Buffer[], delayMs = 0): Buffer {
   const multi = bodies.length > 1;
-  const header = `${multi ? 'MPUB' : 'PUB'} ${topic}\n`;
+  const header = multi ? `MPUB ${topic}\n` : delayMs > 0 ? `DPUB ${topic} ${delayMs}\n` : `PUB ${topic}\n`;
   const headerBytes = header.length; // topic names are ASCII (validated before publishing)
   let size = multi ? 4 : 0;
   for (const body of bodies) size += multi ? 4 + body.length : body.length;
@@ -67,12 +45,20 @@ export interface ProducerConnectionHooks {
   onReady(connection: NsqProducerConnection): void;
   onLost(connection: NsqProducerConnection): void;
   onError(connection: NsqProducerConnection, error: Error): void;
+  /**
+   * nsqd never executed `publish`: a fatal answer to an earlier command closed
+   * the connection first (nsqd runs commands in order), or nsqd refused it as
+   * too big and `limits` now knows better. Safe to send again.
+   */
+  onUnexecuted(publish: OutboundPublish): void;
 }
 
 export interface ProducerConnectionSettings {
   readonly config: NsqjsConnectionConfig;
   readonly reconnectMinDelayMs: number;
   readonly reconnectMaxDelayMs: number;
+  /** The configured limits, until nsqd refuses something smaller. */
+  readonly limits: Readonly<NsqdLimits>;
 }
 
 /**
@@ -82,21 +68,40 @@ export interface ProducerConnectionSettings {
  * a Writer at a time and replaces it, with backoff and jitter, whenever it
  * closes. Publishes are pipelined: nsqd answers them in order and nsqjs
  * matches answers to callbacks first-in first-out.
+ *
+ * nsqd's size limits are not announced (IDENTIFY in nsqd 1.3 has none), and
+ * an oversize PUB/MPUB is a fatal error: nsqd closes the connection, often
+ * with a reset that loses its own answer and every answer still unread. So a
+ * publish larger than anything this nsqd has accepted yet is a barrier: it
+ * waits for the pipeline to empty, goes alone, and what follows waits for its
+ * answer. If nsqd refuses it, nothing else was at stake; once accepted, that
+ * size is known to pass and later publishes up to it pipeline freely.
  */
 export class NsqProducerConnection {
-  private writer: Writer | undefined;
-  private connection: WritableNsqjsConnection | undefined;
+  /** nsqd's limits at this address, kept across reconnects. */
+  readonly limits: NsqdLimits;
+  private publisher: NsqjsPublisher | undefined;
   private ready = false;
   private closed = false;
+  /** nsqd answered a command of the current connection with a fatal error: what follows it was never executed. */
+  private refusedFatally = false;
   private failures = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private readonly inFlight = new Set<InFlightPublish>();
+  private readonly inFlight = new Set<OutboundPublish>();
+  /** Largest message and MPUB body this nsqd accepted (0: none yet). */
+  private readonly accepted = { message: 0, body: 0 };
+  /** A publish above `accepted`, written alone; `held` waits for its answer. */
+  private barrier: OutboundPublish | undefined;
+  /** Publishes not yet written: behind a barrier, or a barrier waiting for the pipeline to empty. */
+  private held: OutboundPublish[] = [];
 
   constructor(
     readonly address: string,
     private readonly settings: ProducerConnectionSettings,
     private readonly hooks: ProducerConnectionHooks,
-  ) {}
+  ) {
+    this.limits = { ...settings.limits };
+  }
 
   get isReady(): boolean {
     return this.ready;
@@ -112,65 +117,84 @@ export class NsqProducerConnection {
   }
 
   /** The current nsqjs Writer, if any (for `unwrap()`). */
-  get currentWriter(): Writer | undefined {
-    return this.writer;
+  get currentWriter(): NsqjsPublisher | undefined {
+    return this.publisher;
   }
 
   start(): void {
-    if (this.closed || this.writer) return;
+    if (this.closed || this.publisher) return;
     const [host, port] = splitAddress(this.address);
-    // With our TLS/AUTH safeguards (host name checked, no plain-text fallback, AUTH only when asked).
-    const writer: Writer = new NsqHardenedWriter(host, port, this.settings.config);
-    this.writer = writer;
+    const publisher = new NsqjsPublisher(host, port, this.settings.config);
+    this.publisher = publisher;
+    this.refusedFatally = false;
     // A Writer 'error' with no listener would crash the process.
-    writer.on('error', (error: Error) => this.hooks.onError(this, toError(error)));
-    writer.on('ready', () => {
-      if (this.writer !== writer) return;
-      this.connection = writableConnection(writer);
+    publisher.on('error', (error: Error) => this.hooks.onError(this, toError(error)));
+    publisher.on('ready', () => {
+      if (this.publisher !== publisher) return;
       this.ready = true;
       this.failures = 0;
       this.hooks.onReady(this);
     });
-    writer.on('closed', () => this.onWriterClosed(writer));
-    writer.connect();
+    publisher.on('closed', () => this.onPublisherClosed(publisher));
+    publisher.connect();
   }
 
   /**
-   * Writes one PUB, MPUB or DPUB. Resolves on nsqd's OK; rejects with
-   * NsqPublishError when nsqd refuses it or the connection drops first.
+   * Writes one publish whose bodies fit `limits` (callers check); it settles
+   * on nsqd's answer, or goes back to the hooks when nsqd never executed it.
    * Callers must only send while `isReady`.
    */
-  send(topic: string, bodies: readonly Buffer[], delayMs: number, deadline: number): Promise<void> {
-    const writer = this.writer;
-    if (!writer || !this.ready) {
-      return Promise.reject(new NsqPublishError('nsqd connection is not ready', topic, this.address));
+  send(publish: OutboundPublish): void {
+    if (!this.publisher || !this.ready) {
+      publish.settle(new NsqPublishError('nsqd connection is not ready', publish.topic, this.address));
+      return;
     }
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      const entry: InFlightPublish = {
-        topic,
-        deadline,
-        settle: (error) => {
-          if (done) return;
-          done = true;
-          this.inFlight.delete(entry);
-          if (error) reject(error);
-          else resolve();
-        },
-      };
-      this.inFlight.add(entry);
-      const callback = (error?: Error) =>
-        entry.settle(error ? new NsqPublishError(`nsqd did not accept the publish: ${describe(error)}`, topic, this.address, { cause: error }) : undefined);
-      const connection = this.connection;
-      if (delayMs > 0) {
-        writer.deferPublish(topic, [bodies[0]!], delayMs, callback);
-      } else if (connection) {
-        connection.messageCallbacks.push(callback);
-        connection.write(encodePublishFrame(topic, bodies));
-      } else {
-        writer.publish(topic, bodies.length === 1 ? bodies[0]! : [...bodies], callback);
+    if (this.barrier || this.held.length > 0) {
+      this.held.push(publish);
+      return;
+    }
+    this.write(publish);
+  }
+
+  private write(publish: OutboundPublish): void {
+    if (this.exceedsAccepted(publish)) {
+      if (this.inFlight.size > 0) {
+        this.held.push(publish);
+        return;
       }
-    });
+      this.barrier = publish;
+    }
+    this.inFlight.add(publish);
+    this.publisher!.send(encodePublishFrame(publish.topic, publish.bodies, publish.delayMs), (error) => this.answered(publish, error ?? undefined));
+  }
+
+  /** Writes what was held, in order, until a barrier has to wait again. */
+  private release(): void {
+    while (this.held.length > 0 && !this.barrier && this.ready) {
+      const next = this.held[0]!;
+      if (this.exceedsAccepted(next) && this.inFlight.size > 0) return;
+      this.held.shift();
+      this.write(next);
+    }
+  }
+
+  private exceedsAccepted(publish: OutboundPublish): boolean {
+    let largest = 0;
+    let body = 4;
+    for (const b of publish.bodies) {
+      if (b.length > largest) largest = b.length;
+      body += 4 + b.length;
+    }
+    return largest > this.accepted.message || (publish.bodies.length > 1 && body > this.accepted.body);
+  }
+
+  private recordAccepted(publish: OutboundPublish): void {
+    let body = 4;
+    for (const b of publish.bodies) {
+      if (b.length > this.accepted.message) this.accepted.message = b.length;
+      body += 4 + b.length;
+    }
+    if (publish.bodies.length > 1 && body > this.accepted.body) this.accepted.body = body;
   }
 
   /**
@@ -179,41 +203,70 @@ export class NsqProducerConnection {
    * socket) must not hold later publishes hostage.
    */
   expire(now: number, timeoutMs: number): void {
+    if (this.held.length > 0 && this.held[0]!.deadline <= now) {
+      const overdue = this.held.filter((publish) => publish.deadline <= now);
+      this.held = this.held.filter((publish) => publish.deadline > now);
+      for (const publish of overdue) {
+        publish.settle(new NsqTimeoutError(`the publish waited ${timeoutMs} ms behind a larger one at ${this.address} and was not written`, 'publish', timeoutMs));
+      }
+    }
     const oldest = this.inFlight.values().next().value;
     if (!oldest || oldest.deadline > now) return;
-    for (const entry of [...this.inFlight]) {
-      entry.settle(new NsqTimeoutError(`nsqd at ${this.address} did not acknowledge the publish within ${timeoutMs} ms; it may or may not be stored`, 'publish', timeoutMs));
+    for (const publish of [...this.inFlight]) {
+      this.inFlight.delete(publish);
+      publish.settle(new NsqTimeoutError(`nsqd at ${this.address} did not acknowledge the publish within ${timeoutMs} ms; it may or may not be stored`, 'publish', timeoutMs));
     }
-    this.dropWriter();
+    this.dropPublisher();
   }
 
   /** Stops reconnecting and closes the socket; unanswered publishes fail. */
   close(): void {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
-    this.dropWriter();
+    this.dropPublisher();
   }
 
-  private dropWriter(): void {
-    const writer = this.writer;
-    if (!writer) return;
+  private answered(publish: OutboundPublish, error: Error | undefined): void {
+    // Already settled by expire() (its late answer, or the close that followed).
+    if (!this.inFlight.delete(publish)) return;
+    if (this.barrier === publish) this.barrier = undefined;
+    if (!error) {
+      this.recordAccepted(publish);
+      publish.settle();
+      if (this.held.length > 0) this.release();
+      return;
+    }
+    if (isNsqdAnswer(error)) {
+      this.refusedFatally = true;
+      if (learnLimitFromRefusal(error.message, this.limits)) return this.hooks.onUnexecuted(publish);
+      return publish.settle(new NsqPublishError(`nsqd refused the publish: ${error.message}`, publish.topic, this.address, { cause: error }));
+    }
+    if (this.refusedFatally) return this.hooks.onUnexecuted(publish);
+    publish.settle(new NsqPublishError(`nsqd connection closed before the publish was acknowledged; it may or may not be stored (${error.message})`, publish.topic, this.address, { cause: error }));
+  }
+
+  private dropPublisher(): void {
+    const publisher = this.publisher;
+    if (!publisher) return;
     try {
-      writer.close();
+      publisher.close();
     } catch {
-      // nsqjs throws when the Writer never got a socket; it is gone either way.
-      this.onWriterClosed(writer);
+      // nsqjs throws when the Writer never got a connection; it is gone either way.
+      this.onPublisherClosed(publisher);
     }
   }
 
-  private onWriterClosed(writer: Writer): void {
-    if (this.writer !== writer) return;
+  private onPublisherClosed(publisher: NsqjsPublisher): void {
+    if (this.publisher !== publisher) return;
     const wasReady = this.ready;
-    this.writer = undefined;
-    this.connection = undefined;
+    this.publisher = undefined;
     this.ready = false;
-    for (const entry of [...this.inFlight]) {
-      entry.settle(new NsqPublishError('nsqd connection closed before the publish was acknowledged; it may or may not be stored', entry.topic, this.address));
-    }
+    // nsqjs normally fails every callback before 'closed'; whatever is left goes the same way.
+    const closedError = new Error('nsqd connection closed');
+    for (const publish of [...this.inFlight]) this.answered(publish, closedError);
+    // Never written: safe to send elsewhere, or here again once reconnected.
+    this.barrier = undefined;
+    for (const publish of this.held.splice(0)) this.hooks.onUnexecuted(publish);
     if (wasReady) this.hooks.onLost(this);
     if (this.closed) return;
     const delay = reconnectDelay(this.failures++, this.settings.reconnectMinDelayMs, this.settings.reconnectMaxDelayMs);
@@ -222,10 +275,11 @@ export class NsqProducerConnection {
   }
 }
 
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
+/** nsqd's own `E_*` answer, as opposed to a socket or protocol failure. */
+function isNsqdAnswer(error: Error): boolean {
+  return error.message.startsWith('E_');
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }

@@ -1,7 +1,9 @@
 import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
 import { NsqUnavailableError } from '../errors/nsq-unavailable.error.js';
-import type { NsqjsConnectionConfig } from './nsqjs-config.js';
-import { NsqProducerConnection } from './nsq-producer-connection.js';
+import type { NsqjsConnectionConfig } from './nsqjs/index.js';
+import { NsqPartialPublishError, outcomeFor } from './nsq-partial-publish.error.js';
+import { NsqProducerConnection, type OutboundPublish } from './nsq-producer-connection.js';
+import { checkPublishLimits, type NsqdLimits } from './nsq-publish-limits.js';
 import { PendingCount } from './pending-count.js';
 import { NsqPublishBatcher, type NsqBatchLimits } from './nsq-publish-batcher.js';
 
@@ -12,6 +14,8 @@ export interface NsqProducerSettings {
   readonly reconnectMinDelayMs: number;
   readonly reconnectMaxDelayMs: number;
   readonly maxPendingPublishes: number;
+  /** The configured nsqd limits; each connection lowers its copy when nsqd refuses something smaller. */
+  readonly limits: NsqdLimits;
   /** Coalesce concurrent single publishes into MPUBs; undefined = one PUB per publish. */
   readonly batching?: NsqBatchLimits;
 }
@@ -44,6 +48,8 @@ export class NsqProducer {
   private next = 0;
   private readyCount = 0;
   private closing = false;
+  /** Connections closed: nothing is sent any more. */
+  private closed = false;
   private readonly pending = new PendingCount();
   private readonly batcher: NsqPublishBatcher | undefined;
 
@@ -57,6 +63,8 @@ export class NsqProducer {
           onReady: (connection) => this.onReady(connection),
           onLost: (connection) => this.onLost(connection),
           onError: (connection, error) => hooks.onError(connection.address, error, connection.consecutiveFailures),
+          // Not from inside nsqjs's close: the connection that refused is still marked ready until it finishes closing.
+          onUnexecuted: (publish) => setImmediate(() => this.dispatch(publish)),
         }),
     );
     // One timer for every deadline instead of one per publish.
@@ -64,7 +72,7 @@ export class NsqProducer {
     this.sweepTimer.unref();
     this.batcher = settings.batching
       ? new NsqPublishBatcher(settings.batching, (topic, bodies) => {
-          const sent = this.dispatch(topic, bodies, 0);
+          const sent = this.send(topic, bodies, 0, true);
           sent.then(
             () => this.pending.done(bodies.length),
             () => this.pending.done(bodies.length),
@@ -120,7 +128,7 @@ export class NsqProducer {
     this.pending.add(count);
     // The batcher's send releases a whole batch at once (see the constructor).
     if (this.batcher && count === 1 && delayMs === 0) return this.batcher.add(topic, bodies[0]!);
-    const sent = this.dispatch(topic, bodies, delayMs);
+    const sent = this.send(topic, bodies, delayMs, false);
     sent.then(
       () => this.pending.done(count),
       () => this.pending.done(count),
@@ -128,23 +136,72 @@ export class NsqProducer {
     return sent;
   }
 
-  /** Writes one PUB/MPUB/DPUB on a ready connection, waiting (bounded) for one if none is. */
-  private dispatch(topic: string, bodies: readonly Buffer[], delayMs: number): Promise<void> {
-    const deadline = Date.now() + this.settings.publishTimeoutMs;
-    const connection = this.pick();
-    // The common case without an async frame: a connection is ready.
-    if (connection) return connection.send(topic, bodies, delayMs, deadline);
-    return this.dispatchWhenAvailable(topic, bodies, delayMs, deadline);
+  /** One outbound publish and its promise (settled once, possibly after being sent again). */
+  private send(topic: string, bodies: readonly Buffer[], delayMs: number, coalesced: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      this.dispatch({
+        topic,
+        bodies,
+        delayMs,
+        coalesced,
+        deadline: Date.now() + this.settings.publishTimeoutMs,
+        settle: (error) => {
+          if (settled) return;
+          settled = true;
+          if (error) reject(error);
+          else resolve();
+        },
+      });
+    });
   }
 
-  private async dispatchWhenAvailable(topic: string, bodies: readonly Buffer[], delayMs: number, deadline: number): Promise<void> {
-    let connection = this.pick();
-    if (!connection) {
-      await new Promise<void>((resume, fail) => this.waiting.add({ deadline, resume, fail }));
-      connection = this.pick();
-      if (!connection) throw new NsqUnavailableError(`no nsqd reachable at ${this.describeAddresses()}`);
+  /**
+   * Writes a publish on a ready connection, within that nsqd's limits, or
+   * waits (bounded by its deadline) for a connection.
+   */
+  private dispatch(publish: OutboundPublish): void {
+    if (this.closed) {
+      publish.settle(new NsqUnavailableError('the NSQ client was closed before the publish could be sent'));
+      return;
     }
-    await connection.send(topic, bodies, delayMs, deadline);
+    if (publish.deadline <= Date.now()) {
+      publish.settle(new NsqTimeoutError(`no nsqd at ${this.describeAddresses()} took the publish within ${this.settings.publishTimeoutMs} ms`, 'publish', this.settings.publishTimeoutMs));
+      return;
+    }
+    const connection = this.pick();
+    if (!connection) {
+      this.waiting.add({ deadline: publish.deadline, resume: () => this.dispatch(publish), fail: (error) => publish.settle(error) });
+      return;
+    }
+    const verdict = checkPublishLimits(publish.topic, publish.bodies, publish.coalesced, connection.limits, connection.address);
+    if (verdict.kind === 'fits') connection.send(publish);
+    else if (verdict.kind === 'refused') publish.settle(verdict.error);
+    else this.dispatchParts(publish, verdict.parts, verdict.refused);
+  }
+
+  /** Sends the parts of a coalesced publish separately; it settles once all have, each body with its own outcome. */
+  private dispatchParts(publish: OutboundPublish, parts: readonly (readonly Buffer[])[], alreadyRefused: ReadonlyMap<Buffer, Error>): void {
+    const refused = new Map(alreadyRefused);
+    let open = parts.length;
+    for (const bodies of parts) {
+      let settled = false;
+      this.dispatch({
+        ...publish,
+        bodies,
+        settle: (error) => {
+          if (settled) return;
+          settled = true;
+          if (error) {
+            for (const body of bodies) {
+              const own = outcomeFor(error, body);
+              if (own) refused.set(body, own instanceof Error ? own : new Error(String(own)));
+            }
+          }
+          if (--open === 0) publish.settle(refused.size === 0 ? undefined : new NsqPartialPublishError(refused));
+        },
+      });
+    }
   }
 
   /**
@@ -156,6 +213,7 @@ export class NsqProducer {
     this.batcher?.flushAll();
     await this.pending.whenZero(timeoutMs);
     clearInterval(this.sweepTimer);
+    this.closed = true;
     for (const entry of this.waiting) entry.fail(new NsqUnavailableError('the NSQ client was closed before a connection was ready'));
     this.waiting.clear();
     for (const connection of this.connections) connection.close();

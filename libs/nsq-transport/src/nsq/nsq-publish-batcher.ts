@@ -1,3 +1,5 @@
+import { outcomeFor } from './nsq-partial-publish.error.js';
+
 /** Bounds of one coalesced MPUB. */
 export interface NsqBatchLimits {
   /** Messages per MPUB. */
@@ -31,10 +33,11 @@ class Batch {
 
 /**
  * Coalesces concurrent single-message publishes to one topic into MPUBs:
- * one frame, one acknowledgement and one promise per batch instead of per
+ * one frame and one acknowledgement per batch instead of per
  * message. MPUB is atomic, so every emit of a batch completes on its OK and
  * fails on its error. Bodies are validated before they get here, so one bad
- * message cannot fail its neighbours.
+ * message cannot fail its neighbours; one that only nsqd's real limits refuse
+ * fails alone (the producer splits the batch).
  */
 export class NsqPublishBatcher {
   private readonly open = new Map<string, Batch>();
@@ -59,7 +62,11 @@ export class NsqPublishBatcher {
     }
     batch.bodies.push(body);
     batch.bytes += 4 + body.length;
-    return batch.done;
+    // Each emit keeps its own outcome when nsqd's real limits make the batch split.
+    return batch.done.then(undefined, (error: unknown) => {
+      const own = outcomeFor(error, body);
+      if (own !== undefined) throw own;
+    });
   }
 
   /** Sends every open batch now (used on close). */

@@ -1,28 +1,7 @@
-import { Reader, type Message } from 'nsqjs';
-import { hardenNsqdConnection, type NsqdConnectionPolicy } from './nsqd-connection-hardening.js';
-import { nsqdConnectionPolicy, type NsqjsReaderConfig } from './nsqjs-config.js';
+import type { Message, Reader } from 'nsqjs';
+import { NsqjsSubscriber, type NsqjsReaderConfig } from './nsqjs/index.js';
 import { splitAddress } from './nsq-address.js';
 import { reconnectDelay } from './reconnect-backoff.js';
-
-/** The part of nsqjs's per-nsqd connection a subscription listens to. */
-interface NsqdConnectionLike {
-  readonly nsqdHost: string;
-  readonly nsqdPort: number;
-  /** The socket nsqjs writes FIN/REQ/RDY to (undeclared by nsqjs; checked before use). */
-  readonly conn?: { cork?: unknown; uncork?: unknown };
-  on(event: 'ready' | 'closed' | 'message', listener: () => void): void;
-}
-
-/** A socket whose writes can be held back and sent together. */
-interface Corkable {
-  cork(): void;
-  uncork(): void;
-}
-
-/** Reader's (undeclared) hook that wires each new nsqd connection. */
-interface ReaderInternals {
-  registerConnectionListeners(conn: NsqdConnectionLike): void;
-}
 
 export interface NsqSubscriptionHooks {
   onMessage(message: Message): void;
@@ -32,66 +11,13 @@ export interface NsqSubscriptionHooks {
 }
 
 /**
- * nsqjs Reader that reports each nsqd connection once its SUB is acknowledged.
- * Reader's own `ready` fires only when exactly one connection exists, so with
- * two nsqds it may never fire; per-connection readiness is what `listen()` needs.
- */
-class SubscribingReader extends Reader {
-  onSubscribed: (address: string) => void = () => undefined;
-  onUnsubscribed: (address: string) => void = () => undefined;
-  /** Sockets corked until the next macrotask (see registerConnectionListeners). */
-  private readonly corked = new Set<Corkable>();
-  /** TLS/AUTH safeguards for each new connection (nsqjs's own config drops our keys). */
-  policy: NsqdConnectionPolicy | undefined;
-
-  /** Writes whatever FIN/REQ/RDY are still corked (before CLS closes the sockets). */
-  uncorkAll(): void {
-    for (const socket of this.corked) socket.uncork();
-    this.corked.clear();
-  }
-
-  registerConnectionListeners(conn: NsqdConnectionLike): void {
-    // Called by connectToNSQD before the connection opens its socket.
-    if (this.policy) hardenNsqdConnection(conn, this.policy);
-    (Reader.prototype as unknown as ReaderInternals).registerConnectionListeners.call(this, conn);
-    const address = `${conn.nsqdHost}:${conn.nsqdPort}`;
-    let subscribed = false;
-    // nsqjs writes each FIN (and RDY) to the socket on its own: a syscall per
-    // message, the largest single cost of a drain. The messages of one socket
-    // read are handled within one macrotask, so the first of them corks the
-    // socket until the next macrotask: their FINs leave in one write.
-    conn.on('message', () => {
-      const socket = conn.conn;
-      if (!socket || typeof socket.cork !== 'function' || typeof socket.uncork !== 'function') return;
-      const corkable = socket as Corkable;
-      if (this.corked.has(corkable)) return;
-      corkable.cork();
-      this.corked.add(corkable);
-      setImmediate(() => {
-        if (this.corked.delete(corkable)) corkable.uncork();
-      });
-    });
-    conn.on('ready', () => {
-      if (subscribed) return;
-      subscribed = true;
-      this.onSubscribed(address);
-    });
-    conn.on('closed', () => {
-      if (!subscribed) return;
-      subscribed = false;
-      this.onUnsubscribed(address);
-    });
-  }
-}
-
-/**
  * One (topic, channel) subscription: an nsqjs Reader plus what nsqjs lacks —
  * per-connection readiness, fast reconnects while a connection is missing
  * (nsqjs only retries every poll interval), and a count of open deliveries
  * for draining.
  */
 export class NsqSubscription {
-  private readonly reader: SubscribingReader;
+  private readonly reader: NsqjsSubscriber;
   private readonly subscribed = new Set<string>();
   private readonly subscribedWaiters = new Set<() => void>();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -105,23 +31,22 @@ export class NsqSubscription {
     private readonly hooks: NsqSubscriptionHooks,
     private readonly maxRetryDelayMs: number,
   ) {
-    this.reader = new SubscribingReader(topic, channel, config);
-    this.reader.policy = nsqdConnectionPolicy(config);
-    // An 'error' event with no listener would crash the process (even E_FIN_FAILED).
-    this.reader.on('error', (error: Error) => hooks.onError(error));
-    this.reader.on('message', (message: Message) => hooks.onMessage(message));
-    this.reader.onSubscribed = (address) => {
-      this.subscribed.add(address);
-      this.retries = 0;
-      hooks.onSubscribed(address);
-      for (const resolve of this.subscribedWaiters) resolve();
-      this.subscribedWaiters.clear();
-    };
-    this.reader.onUnsubscribed = (address) => {
-      this.subscribed.delete(address);
-      hooks.onUnsubscribed(address);
-      this.scheduleRetry();
-    };
+    this.reader = new NsqjsSubscriber(topic, channel, config, {
+      onMessage: (message) => hooks.onMessage(message),
+      onError: (error) => hooks.onError(error),
+      onSubscribed: (address) => {
+        this.subscribed.add(address);
+        this.retries = 0;
+        hooks.onSubscribed(address);
+        for (const resolve of this.subscribedWaiters) resolve();
+        this.subscribedWaiters.clear();
+      },
+      onUnsubscribed: (address) => {
+        this.subscribed.delete(address);
+        hooks.onUnsubscribed(address);
+        this.scheduleRetry();
+      },
+    });
   }
 
   /** nsqd addresses this subscription is currently subscribed on. */
@@ -135,6 +60,11 @@ export class NsqSubscription {
 
   get nsqjsReader(): Reader {
     return this.reader;
+  }
+
+  /** Asks lookupd again for the nsqds holding the topic (and connects to new ones). */
+  queryLookupd(): void {
+    void this.reader.queryLookupd();
   }
 
   start(): void {
@@ -176,10 +106,10 @@ export class NsqSubscription {
       const direct = this.config.nsqdTCPAddresses as string[];
       const missingDirect = direct.filter((address) => !this.subscribed.has(address));
       for (const address of missingDirect) {
-        this.reader.connectToNSQD(...splitAddress(address));
+        this.reader.connectTo(...splitAddress(address));
       }
       const lookupd = this.config.lookupdHTTPAddresses as string[];
-      if (lookupd.length > 0 && this.subscribed.size === 0) void this.reader.queryLookupd();
+      if (lookupd.length > 0 && this.subscribed.size === 0) this.queryLookupd();
       if (missingDirect.length > 0 || (lookupd.length > 0 && this.subscribed.size === 0)) this.scheduleRetry();
     }, delay);
     this.retryTimer.unref();

@@ -44,13 +44,30 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):(\d{1,5})$/;
 export function hostPort(option: string, value: unknown): string {
   const match = typeof value === 'string' ? HOST_PORT.exec(value) : null;
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
-    throw new InvalidNsqOptionError(option, 'an address "host:port"', value);
+    throw new InvalidNsqOptionError(option, 'an address "host:port"', redactCredentials(value));
   }
   return value as string;
 }
 
+/** A secret: a non-empty string, never echoed in the error (whatever its type). */
+export function secret(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidNsqOptionError(option, 'a non-empty string', typeof value === 'string' ? '(empty)' : '(secret hidden)');
+  }
+  return value;
+}
+
+/** `user:password@` in an address, replaced before the address can reach an error or a log line. */
+export function redactCredentials(value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^/@]*@/i, '$1(credentials hidden)@') : value;
+}
+
 /** `host:port` or an `http(s)://host:port` URL, as nsqlookupd addresses are given. */
 export function httpAddress(option: string, value: unknown): string {
+  if (typeof value === 'string' && value.includes('@')) {
+    // nsqjs and the transport log lookupd addresses: credentials in them would leak.
+    throw new InvalidNsqOptionError(option, 'an address without credentials (nsqlookupd has no authentication; put it behind a network boundary)', redactCredentials(value));
+  }
   if (typeof value === 'string' && /^https?:\/\//.test(value)) {
     try {
       const url = new URL(value);

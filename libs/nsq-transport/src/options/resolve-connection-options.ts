@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
 import type { NsqCodecName } from '../interfaces/nsq-codec.interface.js';
 import type { NsqConnectionOptions, NsqTlsOptions } from './nsq-connection-options.interface.js';
-import { boolean, hostPort, integerIn, list, nonEmptyString, oneOf } from './option-validators.js';
+import { boolean, hostPort, integerIn, list, nonEmptyString, oneOf, secret } from './option-validators.js';
 
 /** Connection settings after validation; shared by the server and client resolvers. */
 export interface ResolvedNsqConnectionOptions {
@@ -28,7 +28,7 @@ export const CONNECTION_DEFAULTS = {
 
 export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNsqConnectionOptions {
   const tls = resolveTls(user.tls);
-  const authSecret = user.authSecret === undefined ? undefined : nonEmptyString('authSecret', user.authSecret);
+  const authSecret = user.authSecret === undefined ? undefined : secret('authSecret', user.authSecret);
   const allowInsecureAuth = boolean('allowInsecureAuth', user.allowInsecureAuth ?? CONNECTION_DEFAULTS.allowInsecureAuth);
   if (authSecret !== undefined && !tls && !allowInsecureAuth) {
     throw new InvalidNsqOptionError(

@@ -4,6 +4,7 @@ import type { Message } from 'nsqjs';
 import { EventEmitter } from 'node:events';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { NSQD_LIMITS } from '../constants.js';
 import { NsqContext } from '../ctx-host/nsq.context.js';
 import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
 import { NsqEventType, NsqStatus, type NsqDeadLetterInfo, type NsqEvents } from '../events/nsq.events.js';
@@ -15,7 +16,7 @@ import { PendingCount } from '../nsq/pending-count.js';
 import { decideAfterHandling, decideOnArrival, type NsqSettlementAction } from '../nsq/nsq-settlement-policy.js';
 import { NsqSubscription } from '../nsq/nsq-subscription.js';
 import { createTopology, discoverNsqds } from '../nsq/nsq-topology.js';
-import { toNsqjsConnectionConfig, toNsqjsReaderConfig } from '../nsq/nsqjs-config.js';
+import { toNsqjsConnectionConfig, toNsqjsReaderConfig } from '../nsq/nsqjs/index.js';
 import { resolveServerOptions, type ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
 import type { ServerNsqOptions } from '../options/server-nsq-options.interface.js';
 import { buildNsqRoutes, type NsqRoute } from './nsq-routes.js';
@@ -127,7 +128,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
         await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
         if (!waiting) return;
         await prepareTopology();
-        for (const route of this.active) if (!route.subscription.isSubscribed) void route.subscription.nsqjsReader.queryLookupd();
+        for (const route of this.active) if (!route.subscription.isSubscribed) route.subscription.queryLookupd();
       }
     })();
     try {
@@ -347,6 +348,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
         reconnectMinDelayMs: 100,
         reconnectMaxDelayMs: 5_000,
         maxPendingPublishes: 10_000,
+        limits: { maxMessageSize: NSQD_LIMITS.maxMessageSize, maxBodySize: NSQD_LIMITS.maxBodySize },
       },
       {
         onConnected: () => undefined,

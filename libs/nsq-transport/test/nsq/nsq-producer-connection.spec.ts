@@ -18,6 +18,11 @@ describe('encodePublishFrame', () => {
     expect(encodePublishFrame('t#ephemeral', bodies)).toEqual(Buffer.concat([Buffer.from('MPUB t#ephemeral\n'), int32(payload.length), payload]));
   });
 
+  it('writes DPUB <topic> <ms>\\n, the body size and the body for a delayed message', () => {
+    const body = Buffer.from('later');
+    expect(encodePublishFrame('orders', [body], 1500)).toEqual(Buffer.concat([Buffer.from('DPUB orders 1500\n'), int32(body.length), body]));
+  });
+
   it('copies bodies, so later changes to them do not alter the frame', () => {
     const body = Buffer.from('abc');
     const frame = encodePublishFrame('t', [body]);

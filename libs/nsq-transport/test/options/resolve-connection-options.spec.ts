@@ -159,6 +159,17 @@ describe('resolveConnectionOptions', () => {
       expect(resolve({ authSecret: secret, tls: true }).authSecret).toBe(secret);
     });
 
+    it.each<[string, unknown]>([
+      ['a number', 987654321],
+      ['an object', { token: 'hunter2-object' }],
+      ['a Buffer', Buffer.from('hunter2-buffer')],
+    ])('refuses %s without echoing it', (_label, value) => {
+      const error = catchError(InvalidNsqOptionError, () => resolve({ authSecret: value, tls: true }));
+      expect(error.option).toBe('authSecret');
+      expect(error.received).toBe('(secret hidden)');
+      expect(`${error.message} ${JSON.stringify(error)}`).not.toMatch(/987654321|hunter2/);
+    });
+
     it('is kept without TLS when allowInsecureAuth is true', () => {
       expect(resolve({ authSecret: secret, allowInsecureAuth: true }).authSecret).toBe(secret);
     });

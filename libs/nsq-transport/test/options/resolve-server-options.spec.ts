@@ -179,4 +179,14 @@ describe('resolveServerOptions', () => {
     expect(Object.isFrozen(user.lookupdHttpAddresses)).toBe(false);
     expect(resolved.lookupdHttpAddresses).not.toBe(user.lookupdHttpAddresses);
   });
+
+  it.each(['http://admin:hunter2@lookupd:4161', 'admin:hunter2@lookupd:4161', 'https://token-abc@lookupd:4161'])(
+    'refuses a lookupd address carrying credentials (%p), without echoing them',
+    (address) => {
+      const error = catchError(InvalidNsqOptionError, () => resolve({ lookupdHttpAddresses: [address] }));
+      expect(error.option).toBe('lookupdHttpAddresses[0]');
+      expect(error.message).toMatch(/without credentials/);
+      expect(error.message).not.toMatch(/hunter2|token-abc|admin/);
+    },
+  );
 });

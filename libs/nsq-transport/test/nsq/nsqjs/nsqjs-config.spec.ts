@@ -1,7 +1,7 @@
-import { nsqdConnectionPolicy, toNsqjsConnectionConfig, toNsqjsReaderConfig } from '../../src/nsq/nsqjs-config.js';
-import { resolveConnectionOptions, type ResolvedNsqConnectionOptions } from '../../src/options/resolve-connection-options.js';
-import { resolveServerOptions } from '../../src/options/resolve-server-options.js';
-import type { ServerNsqOptions } from '../../src/options/server-nsq-options.interface.js';
+import { MAX_FRAME_BYTES, toNsqjsConnectionConfig, toNsqjsReaderConfig } from '../../../src/nsq/nsqjs/nsqjs-config.js';
+import { resolveConnectionOptions, type ResolvedNsqConnectionOptions } from '../../../src/options/resolve-connection-options.js';
+import { resolveServerOptions } from '../../../src/options/resolve-server-options.js';
+import type { ServerNsqOptions } from '../../../src/options/server-nsq-options.interface.js';
 
 const connection = (overrides: Partial<ResolvedNsqConnectionOptions> = {}): ResolvedNsqConnectionOptions => ({
   ...resolveConnectionOptions({ nsqdTcpAddresses: ['127.0.0.1:4150'] }),
@@ -20,6 +20,7 @@ describe('toNsqjsConnectionConfig', () => {
       snappy: false,
       tls: false,
       tlsVerification: true,
+      policy: { tls: false, rejectUnauthorized: true, allowInsecureAuth: false, maxFrameBytes: MAX_FRAME_BYTES },
     });
   });
 
@@ -42,28 +43,32 @@ describe('toNsqjsConnectionConfig', () => {
     expect(toNsqjsConnectionConfig(connection({ compression, deflateLevel: 9 }))).toMatchObject({ deflate, snappy, deflateLevel: 9 });
   });
 
-  it('passes clientId and authSecret through', () => {
-    expect(toNsqjsConnectionConfig(connection({ clientId: 'saver-1', authSecret: 's3cret' }))).toMatchObject({ clientId: 'saver-1', authSecret: 's3cret' });
+  it('passes clientId to nsqjs, and keeps the AUTH secret in the policy nsqjs never sees', () => {
+    const config = toNsqjsConnectionConfig(connection({ clientId: 'saver-1', authSecret: 's3cret' }));
+    expect(config).toMatchObject({ clientId: 'saver-1', policy: { authSecret: 's3cret' } });
+    expect(config).not.toHaveProperty('authSecret');
   });
 
   it.each([true, false])('turns TLS on with verification %p', (rejectUnauthorized) => {
     const config = toNsqjsConnectionConfig(connection({ tls: { rejectUnauthorized } }));
-    expect(config).toMatchObject({ tls: true, tlsVerification: rejectUnauthorized });
-    for (const key of ['key', 'cert', 'ca']) expect(config).not.toHaveProperty(key);
+    expect(config).toMatchObject({ tls: true, tlsVerification: rejectUnauthorized, policy: { tls: true, rejectUnauthorized } });
+    for (const key of ['key', 'cert', 'ca']) {
+      expect(config).not.toHaveProperty(key);
+      expect(config.policy).not.toHaveProperty(key);
+    }
   });
 
-  it('carries tls.servername and allowInsecureAuth for the connection safeguards, and derives their policy', () => {
+  it('carries tls.servername and allowInsecureAuth in the policy', () => {
     const config = toNsqjsConnectionConfig(connection({ tls: { rejectUnauthorized: true, servername: 'nsqd.internal' }, authSecret: 's', allowInsecureAuth: true }));
-    expect(config).toMatchObject({ tlsServername: 'nsqd.internal', allowInsecureAuth: true });
-    expect(nsqdConnectionPolicy(config)).toStrictEqual({ tls: true, servername: 'nsqd.internal', allowInsecureAuth: true });
-    expect(nsqdConnectionPolicy(toNsqjsConnectionConfig(connection()))).toStrictEqual({ tls: false, allowInsecureAuth: false });
+    expect(config.policy).toMatchObject({ tls: true, servername: 'nsqd.internal', allowInsecureAuth: true });
   });
 
-  it('hands key and cert over as Buffers', () => {
+  it('hands key and cert to the policy as Buffers, never to nsqjs', () => {
     const cert = Buffer.from('CERT');
     const config = toNsqjsConnectionConfig(connection({ tls: { rejectUnauthorized: true, key: 'KEY ü', cert } }));
-    expect(config.key).toEqual(Buffer.from('KEY ü', 'utf8'));
-    expect(config.cert).toEqual(cert);
+    expect(config.policy.key).toEqual(Buffer.from('KEY ü', 'utf8'));
+    expect(config.policy.cert).toEqual(cert);
+    expect(JSON.stringify({ ...config, policy: undefined })).not.toContain('KEY');
   });
 
   it.each<[string, string | Buffer | ReadonlyArray<string | Buffer>, string]>([
@@ -72,8 +77,8 @@ describe('toNsqjsConnectionConfig', () => {
     ['an array, concatenated in order', ['CA-1\n', Buffer.from('CA-2\n'), 'CA-3'], 'CA-1\nCA-2\nCA-3'],
   ])('hands a CA given as %s over as one Buffer', (_label, ca, expected) => {
     const config = toNsqjsConnectionConfig(connection({ tls: { rejectUnauthorized: true, ca } }));
-    expect(Buffer.isBuffer(config.ca)).toBe(true);
-    expect(config.ca?.toString('utf8')).toBe(expected);
+    expect(Buffer.isBuffer(config.policy.ca)).toBe(true);
+    expect(config.policy.ca?.toString('utf8')).toBe(expected);
   });
 });
 

@@ -1,27 +1,21 @@
 import type { ConnectionConfigOptions, ReaderConnectionConfigOptions } from 'nsqjs';
-import type { NsqdConnectionPolicy } from './nsqd-connection-hardening.js';
-import type { ResolvedNsqConnectionOptions } from '../options/resolve-connection-options.js';
-import type { ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
-
-/** nsqjs reads TLS material from these keys; @types/nsqjs 0.12 does not declare them. */
-interface NsqjsTlsConfig {
-  key?: Buffer;
-  cert?: Buffer;
-  ca?: Buffer;
-}
+import type { ResolvedNsqConnectionOptions } from '../../options/resolve-connection-options.js';
+import type { ResolvedServerNsqOptions } from '../../options/resolve-server-options.js';
+import type { NsqjsConnectionPolicy } from './nsqjs-connection-guard.js';
 
 /**
- * Our own keys, read by hardenNsqdConnection (nsqjs's config ignores unknown
- * keys): the name to verify nsqd's certificate against, and whether AUTH may
- * go over plain text.
+ * nsqjs's connection config plus our `policy`, which nsqjs never sees (its
+ * config classes copy only the keys they know): the TLS material and the AUTH
+ * secret stay out of what nsqjs stores and prints under `DEBUG=nsqjs:*`.
  */
-interface NsqdSafeguardConfig {
-  tlsServername?: string;
-  allowInsecureAuth?: boolean;
-}
+export type NsqjsConnectionConfig = ConnectionConfigOptions & { readonly policy: NsqjsConnectionPolicy };
+export type NsqjsReaderConfig = ReaderConnectionConfigOptions & { readonly policy: NsqjsConnectionPolicy };
 
-export type NsqjsConnectionConfig = ConnectionConfigOptions & NsqjsTlsConfig & NsqdSafeguardConfig;
-export type NsqjsReaderConfig = ReaderConnectionConfigOptions & NsqjsTlsConfig & NsqdSafeguardConfig;
+/**
+ * Largest frame taken from nsqd: far above any sane `--max-msg-size` (default
+ * 1 MiB), far below what a corrupt size field could make a client buffer.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 const toBuffer = (pem: string | Buffer): Buffer => (Buffer.isBuffer(pem) ? pem : Buffer.from(pem, 'utf8'));
 
@@ -31,7 +25,7 @@ const toBuffer = (pem: string | Buffer): Buffer => (Buffer.isBuffer(pem) ? pem :
  */
 export function toNsqjsConnectionConfig(options: ResolvedNsqConnectionOptions): NsqjsConnectionConfig {
   const heartbeatSeconds = Math.max(1, Math.round(options.heartbeatIntervalMs / 1000));
-  const config: NsqjsConnectionConfig = {
+  const config: ConnectionConfigOptions = {
     heartbeatInterval: heartbeatSeconds,
     // nsqd sends a heartbeat every interval; silence for 2.5 intervals means
     // the peer is gone (or paused) even though the socket looks open.
@@ -43,25 +37,7 @@ export function toNsqjsConnectionConfig(options: ResolvedNsqConnectionOptions): 
     tlsVerification: options.tls?.rejectUnauthorized ?? true,
   };
   if (options.clientId !== undefined) config.clientId = options.clientId;
-  if (options.authSecret !== undefined) config.authSecret = options.authSecret;
-  if (options.allowInsecureAuth) config.allowInsecureAuth = true;
-  if (options.tls?.servername !== undefined) config.tlsServername = options.tls.servername;
-  if (options.tls?.key !== undefined) config.key = toBuffer(options.tls.key);
-  if (options.tls?.cert !== undefined) config.cert = toBuffer(options.tls.cert);
-  if (options.tls?.ca !== undefined) {
-    const cas = Array.isArray(options.tls.ca) ? options.tls.ca : [options.tls.ca as string | Buffer];
-    config.ca = Buffer.concat(cas.map((ca) => toBuffer(ca)));
-  }
-  return config;
-}
-
-/** The TLS/AUTH rules hardenNsqdConnection applies to every connection made with `config`. */
-export function nsqdConnectionPolicy(config: NsqjsConnectionConfig | NsqjsReaderConfig): NsqdConnectionPolicy {
-  return {
-    tls: config.tls === true,
-    allowInsecureAuth: config.allowInsecureAuth === true,
-    ...(config.tlsServername !== undefined ? { servername: config.tlsServername } : {}),
-  };
+  return { ...config, policy: connectionPolicy(options) };
 }
 
 /** Reader config: maxAttempts stays 0 because the transport enforces attempts itself (dead-letter). */
@@ -79,4 +55,20 @@ export function toNsqjsReaderConfig(options: ResolvedServerNsqOptions): NsqjsRea
   if (options.outputBufferSize !== undefined) config.outputBufferSize = options.outputBufferSize;
   if (options.outputBufferTimeoutMs !== undefined) config.outputBufferTimeout = options.outputBufferTimeoutMs;
   return config;
+}
+
+function connectionPolicy(options: ResolvedNsqConnectionOptions): NsqjsConnectionPolicy {
+  const tls = options.tls;
+  const cas = tls?.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca as string | Buffer];
+  return {
+    tls: tls !== undefined,
+    rejectUnauthorized: tls?.rejectUnauthorized ?? true,
+    allowInsecureAuth: options.allowInsecureAuth,
+    maxFrameBytes: MAX_FRAME_BYTES,
+    ...(tls?.servername !== undefined ? { servername: tls.servername } : {}),
+    ...(cas !== undefined ? { ca: Buffer.concat(cas.map((ca) => toBuffer(ca))) } : {}),
+    ...(tls?.key !== undefined ? { key: toBuffer(tls.key) } : {}),
+    ...(tls?.cert !== undefined ? { cert: toBuffer(tls.cert) } : {}),
+    ...(options.authSecret !== undefined ? { authSecret: options.authSecret } : {}),
+  };
 }

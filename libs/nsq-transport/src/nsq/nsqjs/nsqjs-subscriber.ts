@@ -1,0 +1,84 @@
+import { Reader, type Message } from 'nsqjs';
+import { guardNsqjsConnection } from './nsqjs-connection-guard.js';
+import type { NsqjsReaderConfig } from './nsqjs-config.js';
+import type { NsqjsConnection } from './nsqjs-internals.js';
+
+/** What the subscription learns from the reader. */
+export interface NsqjsSubscriberHooks {
+  onMessage(message: Message): void;
+  /** A connection's SUB was acknowledged (once per connection). */
+  onSubscribed(address: string): void;
+  /** A subscribed connection closed. */
+  onUnsubscribed(address: string): void;
+  onError(error: Error): void;
+}
+
+/** Reader's (undeclared) hook that wires each new nsqd connection. */
+interface ReaderInternals {
+  registerConnectionListeners(conn: NsqjsConnection): void;
+}
+
+/**
+ * An nsqjs Reader for one (topic, channel) with every connection guarded
+ * ({@link guardNsqjsConnection}) and reported one by one: Reader's own `ready`
+ * fires only when exactly one connection exists, so with two nsqds it may
+ * never fire.
+ */
+export class NsqjsSubscriber extends Reader {
+  /** Sockets corked until the next macrotask (see registerConnectionListeners). */
+  private readonly corked = new Set<NonNullable<NsqjsConnection['conn']>>();
+
+  constructor(
+    topic: string,
+    channel: string,
+    private readonly setup: NsqjsReaderConfig,
+    private readonly hooks: NsqjsSubscriberHooks,
+  ) {
+    super(topic, channel, setup);
+    // An 'error' event with no listener would crash the process (even E_FIN_FAILED).
+    this.on('error', (error: Error) => hooks.onError(error));
+    this.on('message', (message: Message) => hooks.onMessage(message));
+  }
+
+  /** Opens (or re-opens) a connection to `host:port`; a no-op while one exists. */
+  connectTo(host: string, port: number): void {
+    this.connectToNSQD(host, port);
+  }
+
+  /** Writes whatever FIN/REQ/RDY are still corked (before the sockets close). */
+  uncorkAll(): void {
+    for (const socket of this.corked) socket.uncork();
+    this.corked.clear();
+  }
+
+  registerConnectionListeners(conn: NsqjsConnection): void {
+    // Called by connectToNSQD before the connection opens its socket.
+    guardNsqjsConnection(conn, this.setup.policy);
+    (Reader.prototype as unknown as ReaderInternals).registerConnectionListeners.call(this, conn);
+    const address = `${conn.nsqdHost}:${conn.nsqdPort}`;
+    let subscribed = false;
+    // nsqjs writes each FIN (and RDY) to the socket on its own: a syscall per
+    // message, the largest single cost of a drain. The messages of one socket
+    // read are handled within one macrotask, so the first of them corks the
+    // socket until the next macrotask: their FINs leave in one write.
+    conn.on('message', () => {
+      const socket = conn.conn;
+      if (!socket || this.corked.has(socket)) return;
+      socket.cork();
+      this.corked.add(socket);
+      setImmediate(() => {
+        if (this.corked.delete(socket)) socket.uncork();
+      });
+    });
+    conn.on('ready', () => {
+      if (subscribed) return;
+      subscribed = true;
+      this.hooks.onSubscribed(address);
+    });
+    conn.on('closed', () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.hooks.onUnsubscribed(address);
+    });
+  }
+}
