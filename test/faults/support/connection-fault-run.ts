@@ -71,6 +71,8 @@ export interface PairOutcome {
   readonly report: AccountingReport;
   /** nsqd SIGKILL only: the most NSQ itself may lose — what it held in memory at the kill. */
   readonly lossWindow?: number;
+  /** nsqd SIGKILL only: lost messages nsqd cannot have held when it died (emitted later, or handled before). */
+  readonly lostOutsideWindow?: readonly string[];
   /** When each lost message was emitted and acknowledged, relative to the fault (for diagnosis). */
   readonly lostTimes: string;
 }
@@ -144,11 +146,10 @@ export async function runConnectionFault(nsqd: NsqdNode, combo: MatrixCombo, ca:
     });
 
     const faultAt = Date.now();
-    const handledAtFault = handledSoFar(scenarios.busy.consumerLedgers);
     if (combo.fault === 'sigkill') await nsqd.kill();
     else if (combo.fault === 'sigterm') await nsqd.stop();
     else nsqd.pause();
-    // Nothing emitted from here on can be acknowledged by the nsqd that was hit.
+    // Nothing emitted from here on can be acknowledged by the nsqd that was hit, nor handled from it.
     const brokenAt = Date.now();
 
     // The outage lasts until every client has noticed it and, when nsqd is gone (not frozen),
@@ -195,6 +196,7 @@ export async function runConnectionFault(nsqd: NsqdNode, combo: MatrixCombo, ca:
       };
     });
     const busyReport = scenarios.busy.check();
+    const heldAtKill = combo.fault === 'sigkill' ? inNsqdAt(brokenAt, scenarios.busy) : undefined;
     const idleReport = scenarios.idle.check();
     if (missedWaits.length > 0) console.info(`${comboLabel(combo)}: conditions not met by their deadline: ${missedWaits.join('; ')}`);
     return {
@@ -203,8 +205,10 @@ export async function runConnectionFault(nsqd: NsqdNode, combo: MatrixCombo, ca:
       busy: {
         report: busyReport,
         // nsqd's own SIGKILL loss: its topic's and channel's memory queues plus the consumer's
-        // in-flight messages — and never more than was acknowledged but not yet handled.
-        ...(combo.fault === 'sigkill' ? { lossWindow: Math.min(2 * MEM_QUEUE_SIZE + MAX_IN_FLIGHT, acknowledgedEmittedBefore(scenarios.busy.producerLedgers, brokenAt) - handledAtFault) } : {}),
+        // in-flight messages — and only messages it acknowledged and had not seen handled.
+        ...(heldAtKill
+          ? { lossWindow: Math.min(2 * MEM_QUEUE_SIZE + MAX_IN_FLIGHT, heldAtKill.size), lostOutsideWindow: busyReport.lost.filter((id) => !heldAtKill.has(id)) }
+          : {}),
         lostTimes: lostTimes(busyReport.lost, scenarios.busy.producerLedgers, faultAt),
       },
       idle: { report: idleReport, lostTimes: lostTimes(idleReport.lost, scenarios.idle.producerLedgers, faultAt) },
@@ -231,19 +235,23 @@ function reportedErrors(ledger: string, since: number): string[] {
 }
 
 /**
- * Acknowledged emits that were emitted before `brokenAt`, read after the run:
- * an OK already on its way when nsqd died may be processed after the kill.
+ * Ids nsqd may still have held when it died at `brokenAt`: acknowledged, emitted
+ * before then, and not handled by then. Read after the run, because an OK
+ * already on its way when nsqd died may be processed after the kill.
  */
-function acknowledgedEmittedBefore(producerLedgers: readonly string[], brokenAt: number): number {
-  let count = 0;
-  for (const path of producerLedgers) {
+function inNsqdAt(brokenAt: number, scenario: FaultScenario): Set<string> {
+  const held = new Set<string>();
+  for (const path of scenario.producerLedgers) {
     const before = new Set<string>();
     for (const [kind, id, at] of readLines(path)) {
       if (kind === 'E' && Number(at) < brokenAt) before.add(id!);
-      else if (kind === 'O' && before.has(id!)) count++;
+      else if (kind === 'O' && before.has(id!)) held.add(id!);
     }
   }
-  return count;
+  for (const path of scenario.consumerLedgers) {
+    for (const [kind, id, result, at] of readLines(path)) if (kind === 'D' && result === 'ok' && Number(at) <= brokenAt) held.delete(id!);
+  }
+  return held;
 }
 
 /** Successful handler completions after `since`. */
