@@ -1,4 +1,5 @@
 import { setTimeout as handlerWork } from 'node:timers/promises';
+import { NsqEventType } from 'nestjs-transport-nsq';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import { startConsumer } from '../support/nest-harness.js';
 import type { NsqdNode } from '../support/nsqd-node.js';
@@ -18,6 +19,7 @@ const CASES = [
   { compression: 'none', tls: false },
   { compression: 'deflate', tls: false },
   { compression: 'snappy', tls: false },
+  { compression: 'none', tls: true },
   { compression: 'deflate', tls: true },
   { compression: 'snappy', tls: true },
 ] as const;
@@ -79,6 +81,9 @@ describe('ServerNsq.close() drains every FIN to nsqd under wire compression and 
         },
       );
       await consumer.waitForDeliveries(MESSAGES);
+      // A clean close breaks nothing: no stream or socket error may be reported on the way out.
+      const errors: string[] = [];
+      consumer.server.on(NsqEventType.ERROR, (error) => errors.push(`${error.name}: ${error.message}`));
       const inFlightBeforeClose = (await nsqd.channelStats(topic, 'c'))?.in_flight_count;
       const closing = consumer.close();
       release();
@@ -92,6 +97,7 @@ describe('ServerNsq.close() drains every FIN to nsqd under wire compression and 
       });
       const channel = (await nsqd.channelStats(topic, 'c'))!;
       expect({
+        errors,
         inFlightBeforeClose,
         handlerRuns: consumer.deliveries.length,
         finishedHandlers: new Set(finished).size,
@@ -102,6 +108,7 @@ describe('ServerNsq.close() drains every FIN to nsqd under wire compression and 
         timedOut: channel.timeout_count,
         delivered: channel.message_count,
       }).toEqual({
+        errors: [],
         inFlightBeforeClose: MESSAGES,
         handlerRuns: MESSAGES,
         finishedHandlers: MESSAGES,
