@@ -79,7 +79,8 @@ await app.listen();
 if (config.metricsIntervalMs) {
   const timer = setInterval(() => {
     const readers = server.unwrap<unknown[]>();
-    const connections = readers.flatMap((reader) => ((reader as { readerRdy?: { connections?: Array<{ conn?: unknown }> } }).readerRdy?.connections ?? []).map((c) => c.conn));
+    // The transport's RDY controller (nsq/nsqjs/nsqjs-rdy-controller.ts) lists the live nsqd connections.
+    const connections = readers.flatMap((reader) => (reader as { readerRdy?: { connections?: readonly unknown[] } }).readerRdy?.connections ?? []);
     const listeners = [...readers, ...connections].reduce<number>((sum, emitter) => sum + listenerTotal(emitter), 0) + listenerTotal(process);
     const { handles, timers } = activeResources();
     record.line('M', Date.now(), settledHeap(), handles, listeners, timers);

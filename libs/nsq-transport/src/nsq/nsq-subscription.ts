@@ -7,7 +7,8 @@ export interface NsqSubscriptionHooks {
   onMessage(message: Message): void;
   onSubscribed(address: string): void;
   onUnsubscribed(address: string): void;
-  onError(error: Error): void;
+  /** `failures`: errors since this subscription was last subscribed somewhere (1 = the first of an outage). */
+  onError(error: Error, failures: number): void;
 }
 
 /**
@@ -22,6 +23,7 @@ export class NsqSubscription {
   private readonly subscribedWaiters = new Set<() => void>();
   private retryTimer: NodeJS.Timeout | undefined;
   private retries = 0;
+  private failures = 0;
   private stopped = false;
 
   constructor(
@@ -33,10 +35,11 @@ export class NsqSubscription {
   ) {
     this.reader = new NsqjsSubscriber(topic, channel, config, {
       onMessage: (message) => hooks.onMessage(message),
-      onError: (error) => hooks.onError(error),
+      onError: (error) => hooks.onError(error, ++this.failures),
       onSubscribed: (address) => {
         this.subscribed.add(address);
         this.retries = 0;
+        this.failures = 0;
         hooks.onSubscribed(address);
         for (const resolve of this.subscribedWaiters) resolve();
         this.subscribedWaiters.clear();

@@ -163,7 +163,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
           this.events.emit(NsqEventType.DISCONNECTED, { address, topic: route.topic, channel: route.channel });
           this.updateStatus();
         },
-        onError: (error) => this.reportError(error, route),
+        onError: (error, failures) => this.reportError(error, route, failures),
       },
       this.options.lookupdPollIntervalMs,
     );
@@ -364,8 +364,12 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
     this._status$.next(this.active.every((r) => r.subscription.isSubscribed) ? NsqStatus.CONNECTED : NsqStatus.RECONNECTING);
   }
 
-  private reportError(error: Error, route?: NsqRoute): void {
-    this.logger.error(route ? `${route.topic}/${route.channel}: ${error.message}` : error.message);
+  /** Every error reaches on('error'); the log gets one line per outage (and at powers of two while it lasts). */
+  private reportError(error: Error, route?: NsqRoute, failures = 1): void {
+    if ((failures & (failures - 1)) === 0) {
+      const repeated = failures > 1 ? ` (${failures} errors in this outage)` : '';
+      this.logger.error(route ? `${route.topic}/${route.channel}: ${error.message}${repeated}` : error.message);
+    }
     this.events.emit(NsqEventType.ERROR, error, route ? { address: '', topic: route.topic, channel: route.channel } : undefined);
   }
 

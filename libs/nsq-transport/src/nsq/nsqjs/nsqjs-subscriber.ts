@@ -2,6 +2,7 @@ import { Reader, type Message } from 'nsqjs';
 import { guardNsqjsConnection } from './nsqjs-connection-guard.js';
 import type { NsqjsReaderConfig } from './nsqjs-config.js';
 import type { NsqjsConnection } from './nsqjs-internals.js';
+import { NsqjsRdyController } from './nsqjs-rdy-controller.js';
 
 /** What the subscription learns from the reader. */
 export interface NsqjsSubscriberHooks {
@@ -35,6 +36,8 @@ export class NsqjsSubscriber extends Reader {
     private readonly hooks: NsqjsSubscriberHooks,
   ) {
     super(topic, channel, setup);
+    // nsqjs's own RDY distribution under-fills and over-fills maxInFlight over several nsqds.
+    NsqjsRdyController.install(this);
     // An 'error' event with no listener would crash the process (even E_FIN_FAILED).
     this.on('error', (error: Error) => hooks.onError(error));
     this.on('message', (message: Message) => hooks.onMessage(message));
