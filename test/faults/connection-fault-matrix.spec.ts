@@ -1,9 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { startTlsNsqd, type TlsNsqd } from '../security/support/tls-nsqd.js';
 import { repoRoot } from '../support/nsq-binaries.js';
-import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
-import type { NsqdNode } from '../support/nsqd-node.js';
-import { type TestCa, TestPki } from '../security/support/test-pki.js';
 import { describeReport } from './support/accounting.js';
 import { buildFaultApps } from './support/build-fault-apps.js';
 import { CELLS, type FaultRunOutcome, MATRIX_NSQD_ARGS, runConnectionFault } from './support/connection-fault-run.js';
@@ -18,30 +16,22 @@ import { comboLabel, matrixPlan } from './support/fault-matrix-plan.js';
  * `FAULT_MATRIX=full` (`npm run test:faults:matrix`) runs all 18 combinations.
  */
 describe('connection fault matrix: compression × TLS × nsqd fault, producer and consumer, busy and idle', () => {
-  let cluster: NsqCluster;
-  let pki: TestPki;
-  let ca: TestCa;
-  let nsqd: NsqdNode;
+  // TLS offered, not required: the plain and the TLS cells share this nsqd.
+  let server: TlsNsqd;
 
   beforeAll(async () => {
     await buildFaultApps();
-    pki = await TestPki.create();
-    ca = await pki.ca('matrix');
-    const server = await ca.issue('nsqd', ['IP:127.0.0.1']);
-    cluster = await startNsqCluster({ nsqds: 0, lookupd: false, nsqdArgs: MATRIX_NSQD_ARGS });
-    // TLS offered, not required: the plain and the TLS cells share this nsqd.
-    nsqd = await cluster.addNsqd([`--tls-cert=${server.certFile}`, `--tls-key=${server.keyFile}`]);
+    server = await startTlsNsqd('matrix', MATRIX_NSQD_ARGS);
   }, 120_000);
   afterAll(async () => {
-    await cluster?.close();
-    await pki?.cleanup();
+    await server?.close();
   });
 
   describe.each(matrixPlan().map((combo) => ({ ...combo, label: comboLabel(combo) })))('$label', (combo) => {
     let run: FaultRunOutcome;
 
     beforeAll(async () => {
-      run = await runConnectionFault(nsqd, combo, ca.cert);
+      run = await runConnectionFault(server.nsqd, combo, server.ca);
       recordMatrixRun(run);
     }, 240_000);
 

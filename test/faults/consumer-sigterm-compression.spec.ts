@@ -1,7 +1,6 @@
-import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
-import type { NsqdNode } from '../support/nsqd-node.js';
-import { waitFor, waitForValue } from '../support/wait-for.js';
-import { type TestCa, TestPki } from '../security/support/test-pki.js';
+import { startTlsNsqd, type TlsNsqd } from '../security/support/tls-nsqd.js';
+import { waitFor } from '../support/wait-for.js';
+import { WIRE_CASES } from '../support/wire-cases.js';
 import { readLines } from './support/accounting.js';
 import { buildFaultApps } from './support/build-fault-apps.js';
 import { FaultScenario } from './support/fault-scenario.js';
@@ -13,15 +12,6 @@ const WORK_MS = 300;
 /** Asked of nsqd in IDENTIFY: a FIN that never reached nsqd shows as a timeout after this. */
 const MSG_TIMEOUT_MS = 10_000;
 
-const CASES = [
-  { compression: 'none', tls: false },
-  { compression: 'deflate', tls: false },
-  { compression: 'snappy', tls: false },
-  { compression: 'none', tls: true },
-  { compression: 'deflate', tls: true },
-  { compression: 'snappy', tls: true },
-] as const;
-
 /**
  * Issue #8, the drain as applications run it: SIGTERM → Nest's shutdown hooks
  * → ServerNsq.close() → process.exit(). Whatever close() leaves for later —
@@ -29,32 +19,25 @@ const CASES = [
  * process, so close() may only resolve once every FIN has left it.
  */
 describe('consumer SIGTERMed while its handlers finish: every FIN reaches nsqd before the process exits', () => {
-  let cluster: NsqCluster;
-  let pki: TestPki;
-  let ca: TestCa;
-  let nsqd: NsqdNode;
+  let server: TlsNsqd;
   let scenario: FaultScenario | undefined;
 
   beforeAll(async () => {
     await buildFaultApps();
-    pki = await TestPki.create();
-    ca = await pki.ca('sigterm');
-    const server = await ca.issue('nsqd', ['IP:127.0.0.1']);
-    cluster = await startNsqCluster({ nsqds: 0, lookupd: false });
-    nsqd = await cluster.addNsqd([`--tls-cert=${server.certFile}`, `--tls-key=${server.keyFile}`]);
+    server = await startTlsNsqd('sigterm');
   }, 120_000);
   afterEach(async () => {
     await scenario?.cleanup();
   });
   afterAll(async () => {
-    await cluster?.close();
-    await pki?.cleanup();
+    await server?.close();
   });
 
-  it.each(CASES.map((c) => ({ ...c, label: `${c.compression}${c.tls ? ' + TLS' : ''}` })))(
+  it.each(WIRE_CASES)(
     '$label: exits 0; nothing left in flight, requeued or timed out',
-    async ({ compression, tls, label }) => {
-      const topic = `sigterm-drain.${compression}.${tls ? 'tls' : 'plain'}`;
+    async ({ compression, tls, label, tag }) => {
+      const { nsqd, ca } = server;
+      const topic = `sigterm-drain.${tag}`;
       scenario = new FaultScenario(`consumer SIGTERM, handlers finishing in the drain, ${label}`);
       await nsqd.createChannel(topic, CHANNEL);
       await scenario.publishOverHttp(nsqd, topic, MESSAGES);
@@ -63,7 +46,7 @@ describe('consumer SIGTERMed while its handlers finish: every FIN reaches nsqd b
         server: {
           nsqdTcpAddresses: [nsqd.tcpAddress],
           compression,
-          ...(tls ? { tls: { ca: ca.cert } } : {}),
+          ...(tls ? { tls: { ca } } : {}),
           channel: CHANNEL,
           maxInFlight: MESSAGES,
           msgTimeoutMs: MSG_TIMEOUT_MS,
@@ -80,7 +63,7 @@ describe('consumer SIGTERMed while its handlers finish: every FIN reaches nsqd b
       const finishedInDrain = lines.filter(([kind, , result, at]) => kind === 'D' && result === 'ok' && Number(at) >= closeAt).length;
       // A FIN that reached nsqd takes its message out of flight at once; a lost one leaves it there
       // until msg-timeout, which then counts it in timeout_count and puts it back in the queue.
-      await waitForValue(async () => ((await nsqd.channelStats(topic, CHANNEL))?.in_flight_count === 0 ? true : undefined), {
+      await waitFor(async () => (await nsqd.channelStats(topic, CHANNEL))?.in_flight_count === 0, {
         timeoutMs: MSG_TIMEOUT_MS + 20_000,
         message: 'messages still in flight',
       });

@@ -1,10 +1,9 @@
 import { setTimeout as handlerWork } from 'node:timers/promises';
 import { NsqEventType } from 'nestjs-transport-nsq';
-import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
+import { startTlsNsqd, type TlsNsqd } from '../security/support/tls-nsqd.js';
 import { startConsumer } from '../support/nest-harness.js';
-import type { NsqdNode } from '../support/nsqd-node.js';
-import { waitForValue } from '../support/wait-for.js';
-import { type TestCa, TestPki } from '../security/support/test-pki.js';
+import { waitFor } from '../support/wait-for.js';
+import { WIRE_CASES } from '../support/wire-cases.js';
 
 const MESSAGES = 40;
 /**
@@ -15,42 +14,26 @@ const MESSAGES = 40;
  */
 const MSG_TIMEOUT_MS = 10_000;
 
-const CASES = [
-  { compression: 'none', tls: false },
-  { compression: 'deflate', tls: false },
-  { compression: 'snappy', tls: false },
-  { compression: 'none', tls: true },
-  { compression: 'deflate', tls: true },
-  { compression: 'snappy', tls: true },
-] as const;
-
 /**
  * Issue #8: with compression, nsqjs's close() used to destroy the socket while
  * FINs still sat in the compressor, so messages whose handlers finished during
  * the drain came back after msg-timeout. Judged by nsqd's own counters.
  */
 describe('ServerNsq.close() drains every FIN to nsqd under wire compression and TLS', () => {
-  let cluster: NsqCluster;
-  let pki: TestPki;
-  let ca: TestCa;
-  let nsqd: NsqdNode;
+  let server: TlsNsqd;
 
   beforeAll(async () => {
-    pki = await TestPki.create();
-    ca = await pki.ca('drain');
-    const server = await ca.issue('nsqd', ['IP:127.0.0.1']);
-    cluster = await startNsqCluster({ nsqds: 0, lookupd: false });
-    nsqd = await cluster.addNsqd([`--tls-cert=${server.certFile}`, `--tls-key=${server.keyFile}`]);
+    server = await startTlsNsqd('drain');
   }, 60_000);
   afterAll(async () => {
-    await cluster?.close();
-    await pki?.cleanup();
+    await server?.close();
   });
 
-  it.each(CASES.map((c) => ({ ...c, label: `${c.compression}${c.tls ? ' + TLS' : ''}` })))(
+  it.each(WIRE_CASES)(
     '$label: 40 in flight, handlers finishing during the drain — each FINed once, none left in flight, requeued or timed out',
-    async ({ compression, tls }) => {
-      const topic = `drain.${compression}.${tls ? 'tls' : 'plain'}`;
+    async ({ compression, tls, tag }) => {
+      const { nsqd, ca } = server;
+      const topic = `drain.${tag}`;
       await nsqd.createChannel(topic, 'c');
       await nsqd.publishMany(topic, Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ i })));
 
@@ -74,7 +57,7 @@ describe('ServerNsq.close() drains every FIN to nsqd under wire compression and 
         {
           nsqdTcpAddresses: [nsqd.tcpAddress],
           compression,
-          ...(tls ? { tls: { ca: ca.cert } } : {}),
+          ...(tls ? { tls: { ca } } : {}),
           maxInFlight: MESSAGES,
           msgTimeoutMs: MSG_TIMEOUT_MS,
           drainTimeoutMs: 20_000,
@@ -91,7 +74,7 @@ describe('ServerNsq.close() drains every FIN to nsqd under wire compression and 
 
       // Each FIN that reached nsqd takes its message out of flight at once; a lost one leaves it
       // there until msg-timeout, then counts it in timeout_count and puts it back in the queue.
-      await waitForValue(async () => ((await nsqd.channelStats(topic, 'c'))?.in_flight_count === 0 ? true : undefined), {
+      await waitFor(async () => (await nsqd.channelStats(topic, 'c'))?.in_flight_count === 0, {
         timeoutMs: MSG_TIMEOUT_MS + 20_000,
         message: 'messages still in flight',
       });

@@ -4,16 +4,14 @@
  * Each combination is one fault injection that hits a producer and a consumer,
  * each busy and idle, at once.
  */
-
-export const COMPRESSIONS = ['none', 'deflate', 'snappy'] as const;
-export type MatrixCompression = (typeof COMPRESSIONS)[number];
+import { type Compression, COMPRESSIONS } from '../../support/wire-cases.js';
 
 /** The three ways an nsqd goes away: crash, clean stop and restart, freeze. */
 export const NSQD_FAULTS = ['sigkill', 'sigterm', 'sigstop'] as const;
 export type NsqdFault = (typeof NSQD_FAULTS)[number];
 
 export interface MatrixCombo {
-  readonly compression: MatrixCompression;
+  readonly compression: Compression;
   readonly tls: boolean;
   readonly fault: NsqdFault;
 }
