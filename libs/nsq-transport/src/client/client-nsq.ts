@@ -28,7 +28,7 @@ import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/
  * await lastValueFrom(this.nsq.emit('orders.created', order), { defaultValue: undefined });
  * ```
  */
-export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
+export class ClientNsq extends ClientProxy<NsqEvents> {
   protected readonly logger = new Logger(ClientNsq.name);
   protected readonly options: ResolvedClientNsqOptions;
   protected override serializer: NsqSerializer;
@@ -43,6 +43,15 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
     this.serializer = options.serializer ?? serializerFor(this.options.codec);
     // An 'error' event with no listener would throw; errors are also logged.
     this.events.on(NsqEventType.ERROR, () => undefined);
+  }
+
+  // The class extends ClientProxy with Nest's default `string` status: ClientsModule
+  // types `customClass` as `Type<ClientProxy>`, to which a narrower `_status$`
+  // subject is not assignable under `strict` (TS2322). This getter keeps the
+  // public type narrow.
+  /** `connected`, `reconnecting` or `disconnected`; replays the latest to each new subscriber. */
+  override get status(): Observable<NsqStatus> {
+    return super.status as Observable<NsqStatus>;
   }
 
   /**
@@ -91,7 +100,7 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit<TResult, TInput>(pattern, data);
     let sent: Promise<void>;
     try {
-      sent = this.publishPacket(this.createPacket(pattern, data));
+      sent = this.publishPacket(this.toPacket(pattern, data));
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -109,6 +118,16 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
         (error: unknown) => subscriber.error(error),
       );
     });
+  }
+
+  /**
+   * Nest 12's `createPacket`, which Nest 11's ClientProxy does not have: the
+   * packet, passed to the dispatch hook when one is set (Nest 12 only).
+   */
+  private toPacket(pattern: unknown, data: unknown): ReadPacket {
+    const packet: ReadPacket = { pattern, data };
+    this.onDispatchHook?.(packet);
+    return packet;
   }
 
   /** Request-response has no NSQ equivalent yet: fails with NsqUnsupportedError. */
