@@ -35,7 +35,7 @@ const BAD_EMITS: Array<[string, unknown, unknown, new (...args: never[]) => Erro
   ['#ephemeral alone', '#ephemeral', { x: 1 }, InvalidNsqNameError],
   ['misplaced #ephemeral', 'a#ephemeralb', { x: 1 }, InvalidNsqNameError],
   ['null topic', null, { x: 1 }, InvalidMessageException],
-  ['numeric topic', 42, { x: 1 }, InvalidNsqNameError],
+  ['boolean topic', true, { x: 1 }, InvalidNsqNameError],
   ['object pattern (Nest-style)', { cmd: 'orders' }, { x: 1 }, InvalidNsqNameError],
   ['undefined payload', 'bad.input', undefined, InvalidMessageException],
   ['null payload', 'bad.input', null, InvalidMessageException],

@@ -5,7 +5,7 @@ import {
   InvalidNsqNameError,
   NsqRecordBuilder,
   NsqStatus,
-  NsqTimeoutError,
+  NsqUnconfirmedError,
   NsqUnavailableError,
   NsqUnsupportedError,
   NsqTransportError,
@@ -72,6 +72,11 @@ describe('ClientNsq publishing', () => {
     } finally {
       await text.close();
     }
+  });
+
+  it('routes a numeric pattern to its decimal topic, as Nest\'s own clients do (@EventPattern(4242) subscribes to "4242")', async () => {
+    await emit(client, 4242 as unknown as string, { n: 1 });
+    expect((await nsqd().topicStats('4242'))?.message_count).toBe(1);
   });
 
   it('pipelines concurrent emits and completes each on its own acknowledgement', async () => {
@@ -160,7 +165,8 @@ describe('ClientNsq publishing', () => {
       target.pause();
       const started = Date.now();
       const error = await emit(slow, 'client.paused', { x: 1 }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(NsqTimeoutError);
+      expect(error).toBeInstanceOf(NsqUnconfirmedError);
+      expect((error as NsqUnconfirmedError).reason).toBe('timeout');
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       target.resume();

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -148,6 +149,14 @@ export class NsqProcess {
   /** Freezes the process (SIGSTOP): its sockets stay open but nothing answers, like a hung server. */
   pause(): void {
     this.signal('SIGSTOP');
+    // SIGSTOP takes effect when the kernel next schedules the process: until then its running threads
+    // may still answer a command sent right after pause(). Return once it is really stopped.
+    const pid = this.pid;
+    if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return;
+    const until = Date.now() + 2_000;
+    while (Date.now() < until && !/^\d+ \(.*\) [Tt] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) {
+      // Busy-wait on purpose: pause() is synchronous for its callers, and the stop lands within microseconds.
+    }
   }
 
   /** Continues a paused process (SIGCONT). */

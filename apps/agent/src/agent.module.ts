@@ -1,14 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
-import { ClientsModule } from '@nestjs/microservices';
 import { TerminusModule } from '@nestjs/terminus';
-import { ClientNsq, type ClientNsqOptions } from 'nestjs-transport-nsq';
+import { NsqClientModule } from 'nestjs-transport-nsq';
+import { NsqHealthIndicator } from 'nestjs-transport-nsq/health';
 import { AGENT_CONFIG, type AgentConfig } from './config/agent.config.js';
 import { FlashSaleBacklog } from './flash-sale/flash-sale-backlog.service.js';
 import { FlashSaleController } from './flash-sale/flash-sale.controller.js';
 import { HealthController } from './health/health.controller.js';
-import { NsqdHealthIndicator } from './health/nsqd.health.js';
 import { EventPublisher } from './nsq/event-publisher.service.js';
 import { NsqExceptionFilter } from './nsq/nsq-exception.filter.js';
 import { OrdersController } from './orders/orders.controller.js';
@@ -23,22 +22,19 @@ export class AgentModule {
       module: AgentModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, skipProcessEnv: true, load: [registerAs(AGENT_CONFIG, () => config)] }),
-        ClientsModule.registerAsync([
-          {
-            name: NSQ_CLIENT,
-            inject: [ConfigService],
-            useFactory: (configService: ConfigService) => {
-              const agent = configService.getOrThrow<AgentConfig>(AGENT_CONFIG);
-              const options: ClientNsqOptions = {
-                nsqdTcpAddresses: agent.nsqdTcpAddresses,
-                publishTimeoutMs: agent.publishTimeoutMs,
-                connectTimeoutMs: agent.publishTimeoutMs,
-                clientId: 'agent',
-              };
-              return { customClass: ClientNsq, options };
-            },
+        NsqClientModule.registerAsync({
+          name: NSQ_CLIENT,
+          inject: [ConfigService],
+          useFactory: (configService: ConfigService) => {
+            const agent = configService.getOrThrow<AgentConfig>(AGENT_CONFIG);
+            return {
+              nsqdTcpAddresses: agent.nsqdTcpAddresses,
+              publishTimeoutMs: agent.publishTimeoutMs,
+              connectTimeoutMs: agent.publishTimeoutMs,
+              clientId: 'agent',
+            };
           },
-        ]),
+        }),
         TerminusModule,
       ],
       controllers: [ReportsController, OrdersController, FlashSaleController, HealthController],
@@ -47,7 +43,7 @@ export class AgentModule {
         { provide: APP_FILTER, useClass: NsqExceptionFilter },
         EventPublisher,
         FlashSaleBacklog,
-        NsqdHealthIndicator,
+        NsqHealthIndicator,
       ],
     };
   }

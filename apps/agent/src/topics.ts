@@ -7,5 +7,5 @@ export const TOPICS = {
   flashSalePurchase: 'flash-sale.purchase',
 } as const;
 
-/** Injection token of the ClientNsq registered through ClientsModule. */
+/** Injection token of the ClientNsq registered through NsqClientModule. */
 export const NSQ_CLIENT = Symbol('NSQ_CLIENT');

@@ -2,6 +2,7 @@ import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown 
 import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import type { ServerNsq } from 'nestjs-transport-nsq';
+import { NsqHealthIndicator } from 'nestjs-transport-nsq/health';
 import { SAVER_CONFIG, type SaverConfig } from './config/saver.config.js';
 import { DATABASE, type Database } from './database/database.js';
 import { openDatabase } from './database/open-database.js';
@@ -10,7 +11,8 @@ import { OrderEvents } from './events/order.events.js';
 import { ReportEvents } from './events/report.events.js';
 import { HealthController } from './http/health.controller.js';
 import { ReadController } from './http/read.controller.js';
-import { NSQ_SERVERS, SaverHealthIndicators } from './http/saver.health.js';
+import { DatabaseHealthIndicator } from './http/database.health.js';
+import { NSQ_SERVERS } from './nsq-servers.js';
 import { SaverStore } from './store/saver.store.js';
 
 @Module({})
@@ -38,7 +40,8 @@ export class SaverModule implements OnApplicationShutdown {
         },
         { provide: NSQ_SERVERS, useValue: servers },
         SaverStore,
-        SaverHealthIndicators,
+        DatabaseHealthIndicator,
+        NsqHealthIndicator,
       ],
     };
   }

@@ -2,6 +2,7 @@ export * from './constants.js';
 export * from './server/index.js';
 export * from './decorators/index.js';
 export * from './client/index.js';
+export * from './module/index.js';
 export * from './ctx-host/index.js';
 export * from './record-builders/index.js';
 export * from './serializers/index.js';

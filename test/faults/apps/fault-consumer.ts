@@ -3,14 +3,15 @@
  * process the fault tests can SIGKILL / SIGTERM. It records every handler
  * start (S), end (D ok|fail) and the moment the server's close() begins (C)
  * in its ledger; the accounting checker reads the ledgers afterwards.
+ * Subscription changes (N up|down) and reported errors (X) are recorded too.
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type NsqContext, NsqEventPattern, ServerNsq, type ServerNsqOptions } from '../../../libs/nsq-transport/src/index.js';
-import { activeResources, FaultRecord, listenerTotal, readConfig, settledHeap } from './fault-record.js';
+import { type NsqContext, NsqEventPattern, NsqEventType, ServerNsq, type ServerNsqOptions } from '../../../libs/nsq-transport/src/index.js';
+import { activeResources, errorFields, FaultRecord, listenerTotal, readConfig, settledHeap } from './fault-record.js';
 
 export interface FaultConsumerConfig {
   readonly topic: string;
@@ -67,6 +68,9 @@ class FaultConsumerController {
 class FaultConsumerModule {}
 
 const server = new RecordingServerNsq(config.server);
+server.on(NsqEventType.CONNECTED, ({ address }) => record.line('N', 'up', address, Date.now()));
+server.on(NsqEventType.DISCONNECTED, ({ address }) => record.line('N', 'down', address, Date.now()));
+server.on(NsqEventType.ERROR, (error) => record.line('X', ...errorFields(error), Date.now()));
 const app = await NestFactory.createMicroservice(FaultConsumerModule, { strategy: server, logger: ['error', 'warn', 'log'] });
 // The shutdown path under test: SIGTERM → app.close() → server.close() (drain) → exit 0.
 app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });

@@ -4,6 +4,8 @@
  * `{ id, seq }` at a steady rate and records each emit (E) and its outcome:
  * O (nsqd acknowledged), F failed (refused before anything was written) or
  * U unknown (timed out / connection lost: nsqd may or may not have it).
+ * Connection events go to the ledger too (N up|down, X error), so a test can
+ * count reconnects and tell a reported error from a crash.
  */
 import 'reflect-metadata';
 import { Inject, Injectable, Module, type BeforeApplicationShutdown } from '@nestjs/common';
@@ -15,9 +17,11 @@ import {
   type ClientNsqOptions,
   InvalidNsqMessageError,
   InvalidNsqNameError,
+  NsqEventType,
+  NsqPublishError,
   NsqUnavailableError,
 } from '../../../libs/nsq-transport/src/index.js';
-import { activeResources, FaultRecord, listenerTotal, readConfig, settledHeap } from './fault-record.js';
+import { activeResources, errorFields, FaultRecord, listenerTotal, readConfig, settledHeap } from './fault-record.js';
 
 export interface FaultProducerConfig {
   readonly topic: string;
@@ -30,14 +34,20 @@ export interface FaultProducerConfig {
   /** Prefix of the application ids, unique per producer run. */
   readonly runTag: string;
   readonly metricsIntervalMs?: number;
+  /**
+   * Connect, then emit nothing until SIGUSR2: an idle client (connected,
+   * nothing flowing) while a fault test breaks its connection.
+   */
+  readonly holdUntilSignal?: boolean;
 }
 
 const config = readConfig<FaultProducerConfig>();
 const record = new FaultRecord(config.ledger);
 const TICK_MS = 10;
 
-/** Errors raised before anything reached nsqd: the message certainly is not stored. */
-const isDefiniteFailure = (error: unknown) => error instanceof NsqUnavailableError || error instanceof InvalidNsqMessageError || error instanceof InvalidNsqNameError;
+/** Nothing reached nsqd, or nsqd refused it: the message certainly is not stored (NsqUnconfirmedError is the "maybe"). */
+const isDefiniteFailure = (error: unknown) =>
+  error instanceof NsqUnavailableError || error instanceof NsqPublishError || error instanceof InvalidNsqMessageError || error instanceof InvalidNsqNameError;
 
 @Injectable()
 class EmitLoop implements BeforeApplicationShutdown {
@@ -93,6 +103,7 @@ class FaultProducerModule {}
 const app = await NestFactory.createApplicationContext(FaultProducerModule, { logger: ['error', 'warn', 'log'] });
 app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
 const client = app.get<ClientNsq>('NSQ');
+recordConnectionEvents(client);
 await client.connect();
 const loop = app.get(EmitLoop);
 
@@ -107,8 +118,25 @@ if (config.metricsIntervalMs) {
 }
 record.line('R', process.pid, Date.now());
 process.stdout.write('FAULT-APP-READY\n');
-loop.start();
+if (config.holdUntilSignal) {
+  // Nothing else holds the event loop while the client waits for nsqd (its reconnect timers are
+  // unref'd, as a library's should be): without this the idle app would just end during an outage.
+  const holding = setInterval(() => undefined, 60_000);
+  process.once('SIGUSR2', () => {
+    clearInterval(holding);
+    loop.start();
+  });
+} else {
+  loop.start();
+}
 await loop.done;
 record.line('Z', Date.now());
 await app.close();
 process.exit(0);
+
+/** N up|down <address> <at> per nsqd connection change, X <error name> <code> <at> per reported error. */
+function recordConnectionEvents(nsq: ClientNsq): void {
+  nsq.on(NsqEventType.CONNECTED, ({ address }) => record.line('N', 'up', address, Date.now()));
+  nsq.on(NsqEventType.DISCONNECTED, ({ address }) => record.line('N', 'down', address, Date.now()));
+  nsq.on(NsqEventType.ERROR, (error) => record.line('X', ...errorFields(error), Date.now()));
+}

@@ -50,3 +50,10 @@ export function activeResources(): { handles: number; timers: number } {
   const timers = all.filter((kind) => kind === 'Timeout' || kind === 'Immediate').length;
   return { handles: all.length - timers, timers };
 }
+
+/** An error's name and `code` (ECONNREFUSED, Z_BUF_ERROR, ...) as two ledger fields; code `-` when it has none. */
+export function errorFields(error: Error): [string, string] {
+  const code = (error as { code?: unknown }).code;
+  const field = (text: string) => text.replace(/\s+/g, '_') || '-';
+  return [field(error.name), typeof code === 'string' ? field(code) : '-'];
+}

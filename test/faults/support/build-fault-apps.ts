@@ -9,7 +9,7 @@ const OUT_DIR = 'dist/faults';
 const STALE_LOCK_MS = 120_000;
 
 /** Where the compiled fault apps are. */
-export function faultAppPath(app: 'fault-consumer' | 'fault-producer' | 'protocol-fault-client'): string {
+export function faultAppPath(app: 'fault-consumer' | 'fault-producer' | 'protocol-fault-client' | 'short-lived-emit'): string {
   return join(repoRoot(), OUT_DIR, 'test/faults/apps', `${app}.js`);
 }
 

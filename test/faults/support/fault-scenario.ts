@@ -2,8 +2,10 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../support/nsq-binaries.js';
+import type { NsqdNode } from '../../support/nsqd-node.js';
 import type { FaultConsumerConfig } from '../apps/fault-consumer.js';
 import type { FaultProducerConfig } from '../apps/fault-producer.js';
+import { FaultRecord } from '../apps/fault-record.js';
 import { type AccountingReport, checkAccounting, describeReport } from './accounting.js';
 import { type FaultApp, startFaultConsumer, startFaultProducer } from './fault-app.js';
 
@@ -46,6 +48,28 @@ export class FaultScenario {
     this.apps.push(app);
     await app.ready;
     return Object.assign(app, { ledger });
+  }
+
+  /**
+   * Publishes `count` messages `{ id, seq }` in one MPUB over nsqd's HTTP API,
+   * bypassing the code under test, with a producer ledger of their own (E,
+   * then O once nsqd answered): traffic for a consumer that does not depend
+   * on any producer app being alive.
+   */
+  async publishOverHttp(nsqd: NsqdNode, topic: string, count: number): Promise<void> {
+    const run = ++this.runs;
+    const ledger = join(this.dir, `http-${run}.log`);
+    this.producerLedgers.push(ledger);
+    const record = new FaultRecord(ledger);
+    try {
+      const ids = Array.from({ length: count }, (_, seq) => `h${run}-${seq}`);
+      for (const id of ids) record.line('E', id, Date.now());
+      await nsqd.publishMany(topic, ids.map((id, seq) => JSON.stringify({ id, seq })));
+      const at = Date.now();
+      for (const id of ids) record.line('O', id, at);
+    } finally {
+      record.close();
+    }
   }
 
   check(): AccountingReport {

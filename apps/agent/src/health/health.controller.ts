@@ -1,18 +1,23 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { NsqdHealthIndicator } from './nsqd.health.js';
+import { ClientNsq } from 'nestjs-transport-nsq';
+import { NsqHealthIndicator } from 'nestjs-transport-nsq/health';
+import { AGENT_CONFIG, type AgentConfig } from '../config/agent.config.js';
+import { NSQ_CLIENT } from '../topics.js';
 
-/** `GET /health`: 200 when NSQ is reachable, 503 otherwise (the agent has no database). */
+/** `GET /health`: 200 when every nsqd answers /ping and the publisher has not lost its connection, 503 otherwise (the agent has no database). */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly nsqd: NsqdHealthIndicator,
+    private readonly nsq: NsqHealthIndicator,
+    @Inject(NSQ_CLIENT) private readonly publisher: ClientNsq,
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
   ) {}
 
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([() => this.nsqd.check('nsq')]);
+    return this.health.check([() => this.nsq.isHealthy('nsq', { clients: { publisher: this.publisher }, nsqdHttpAddresses: this.config.nsqdHttpAddresses })]);
   }
 }

@@ -8,15 +8,16 @@ import { NsqEventType, NsqStatus, type NsqEvents } from '../events/nsq.events.js
 import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
 import { serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
-import { PendingCount } from '../nsq/pending-count.js';
 import { buildPublishRequest } from '../nsq/nsq-publish-request.js';
 import { toNsqjsConnectionConfig } from '../nsq/nsqjs/index.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
 import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/resolve-client-options.js';
 
 /**
- * Publishes Nest events to NSQ. `emit(topic, payload)` completes when nsqd
- * acknowledged the message and errors with a typed error otherwise.
+ * Publishes Nest events to NSQ: a thin Nest adapter over {@link NsqProducer},
+ * which owns connections, pending publishes, deadlines and draining.
+ * `emit(topic, payload)` completes when nsqd acknowledged the message and
+ * errors with a typed error otherwise (see the README's error table).
  *
  * @example
  * ```ts
@@ -27,18 +28,14 @@ import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/
  * await lastValueFrom(this.nsq.emit('orders.created', order), { defaultValue: undefined });
  * ```
  */
-export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
+export class ClientNsq extends ClientProxy<NsqEvents> {
   protected readonly logger = new Logger(ClientNsq.name);
   protected readonly options: ResolvedClientNsqOptions;
   protected override serializer: NsqSerializer;
   private readonly events = new EventEmitter();
   private producer: NsqProducer | undefined;
-  private connectPromise: Promise<void> | undefined;
+  private closed = false;
   private closePromise: Promise<void> | undefined;
-  private closing = false;
-  private producerClosed = false;
-  /** Emits accepted before close() and not yet settled: close() lets them finish. */
-  private readonly acceptedEmits = new PendingCount();
 
   constructor(options: ClientNsqOptions) {
     super();
@@ -48,36 +45,39 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
     this.events.on(NsqEventType.ERROR, () => undefined);
   }
 
+  // The class extends ClientProxy with Nest's default `string` status: ClientsModule
+  // types `customClass` as `Type<ClientProxy>`, to which a narrower `_status$`
+  // subject is not assignable under `strict` (TS2322). This getter keeps the
+  // public type narrow.
+  /** `connected`, `reconnecting` or `disconnected`; replays the latest to each new subscriber. */
+  override get status(): Observable<NsqStatus> {
+    return super.status as Observable<NsqStatus>;
+  }
+
   /**
    * Starts the connections (once) and resolves when an nsqd is ready. Rejects
    * with NsqUnavailableError after `connectTimeoutMs`; the client keeps
-   * retrying in the background, and later emits wait for it (bounded).
+   * retrying in the background. Emits do not need it: they wait (bounded by
+   * `publishTimeoutMs`) for a connection themselves.
    */
-  async connect(): Promise<void> {
-    if (this.closing) throw new NsqUnavailableError('the NSQ client is closed');
-    this.connectPromise ??= this.ensureProducer().whenAvailable(this.options.connectTimeoutMs);
-    const attempt = this.connectPromise;
+  connect(): Promise<void> {
     try {
-      await attempt;
+      return this.ensureProducer().whenAvailable(this.options.connectTimeoutMs);
     } catch (error) {
-      if (this.connectPromise === attempt) this.connectPromise = undefined;
-      throw error;
+      return Promise.reject(error);
     }
   }
 
   /**
-   * Waits (up to `closeTimeoutMs`) for unacknowledged publishes, then closes
-   * every connection. Idempotent; safe when the client never connected.
+   * Refuses new emits, waits (up to `closeTimeoutMs`) for the pending ones to
+   * settle, then closes every connection. Idempotent; safe when the client
+   * never connected.
    */
-  async close(): Promise<void> {
-    this.closing = true;
+  close(): Promise<void> {
+    this.closed = true;
     this.closePromise ??= (async () => {
-      const deadline = Date.now() + this.options.closeTimeoutMs;
-      await this.acceptedEmits.whenZero(this.options.closeTimeoutMs);
-      this.producerClosed = true;
-      const producer = this.producer;
-      if (producer) {
-        await producer.close(Math.max(0, deadline - Date.now()));
+      if (this.producer) {
+        await this.producer.close(this.options.closeTimeoutMs);
         this.logger.log('NSQ client closed');
       }
       this._status$.next(NsqStatus.DISCONNECTED);
@@ -86,27 +86,30 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
   }
 
   /**
-   * Publishes `data` to the topic `pattern`. Hot, as every Nest client: it
-   * publishes even if nobody subscribes. Emits `undefined` and completes on
-   * nsqd's OK; errors with a typed error otherwise.
+   * Publishes `data` to the topic `pattern` (a string, or a number as Nest's
+   * own clients route it). Hot, as every Nest client: it publishes even if
+   * nobody subscribes. Emits `undefined` and completes on nsqd's OK; errors
+   * with a typed error otherwise. A failure nobody subscribed to is logged.
    *
    * Same contract as ClientProxy#emit (dispatch hook included), without its
    * per-call defer/mergeMap/connectable/Subject: one promise per emit, and a
    * plain Observable over it.
    */
   override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
-    if (this.closing) return throwError(() => new NsqUnavailableError('the NSQ client is closed'));
     // null/undefined: Nest's own InvalidMessageException.
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit<TResult, TInput>(pattern, data);
-    this.acceptedEmits.add();
     let sent: Promise<void>;
     try {
-      sent = this.dispatchPacket(this.createPacket(pattern, data));
+      sent = this.publishPacket(this.toPacket(pattern, data));
     } catch (error) {
       sent = Promise.reject(error);
     }
-    sent.then(this.emitSettled, this.emitSettled);
+    let observed = false;
+    sent.then(undefined, (error: unknown) => {
+      if (!observed) this.logger.error(`emit to "${String(pattern).slice(0, 64)}" failed and nothing subscribed to its result: ${describe(error)}`);
+    });
     return new Observable<TResult>((subscriber) => {
+      observed = true;
       sent.then(
         () => {
           subscriber.next(undefined as TResult);
@@ -117,7 +120,15 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
     });
   }
 
-  private readonly emitSettled = (): void => this.acceptedEmits.done();
+  /**
+   * Nest 12's `createPacket`, which Nest 11's ClientProxy does not have: the
+   * packet, passed to the dispatch hook when one is set (Nest 12 only).
+   */
+  private toPacket(pattern: unknown, data: unknown): ReadPacket {
+    const packet: ReadPacket = { pattern, data };
+    this.onDispatchHook?.(packet);
+    return packet;
+  }
 
   /** Request-response has no NSQ equivalent yet: fails with NsqUnsupportedError. */
   override send<TResult = unknown, TInput = unknown>(pattern: unknown, _data: TInput): Observable<TResult> {
@@ -135,27 +146,8 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
-    await this.dispatchPacket(packet);
+    await this.publishPacket(packet);
     return undefined as T;
-  }
-
-  /**
-   * Serializes, validates and publishes one packet. Synchronous up to the
-   * publish when the client is connected and the serializer is synchronous,
-   * so a burst of emits reaches the batcher within one macrotask.
-   */
-  private dispatchPacket(packet: ReadPacket): Promise<void> {
-    const producer = this.ensureProducer();
-    // Not connected (yet, or any more): connect() first, as Nest's emit does; the
-    // publish then waits (bounded by publishTimeoutMs) for a connection.
-    if (!producer.isAvailable) return this.connect().then(() => this.publishPacket(producer, packet));
-    return this.publishPacket(producer, packet);
-  }
-
-  private publishPacket(producer: NsqProducer, packet: ReadPacket): Promise<void> {
-    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options);
-    if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
-    return producer.publish(request.topic, request.bodies, request.delayMs);
   }
 
   protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -163,8 +155,20 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
     return () => undefined;
   }
 
+  /**
+   * Serializes, validates and hands one packet to the producer. Synchronous up
+   * to the publish when the serializer is, so a burst of emits reaches the
+   * batcher within one macrotask.
+   */
+  private publishPacket(packet: ReadPacket): Promise<void> {
+    const producer = this.ensureProducer();
+    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options);
+    if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
+    return producer.publish(request.topic, request.bodies, request.delayMs);
+  }
+
   private ensureProducer(): NsqProducer {
-    if (this.producerClosed) throw new NsqUnavailableError('the NSQ client is closed');
+    if (this.closed) throw new NsqUnavailableError('the NSQ client is closed');
     this.producer ??= this.createProducer();
     return this.producer;
   }
@@ -188,7 +192,7 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
           this.events.emit(NsqEventType.CONNECTED, { address });
         },
         onDisconnected: (address) => {
-          if (!this.closing) this.logger.warn(`Lost nsqd ${address}; reconnecting`);
+          if (!this.closed) this.logger.warn(`Lost nsqd ${address}; reconnecting`);
           this.events.emit(NsqEventType.DISCONNECTED, { address });
         },
         onError: (address, error, failures) => {
@@ -200,4 +204,8 @@ export class ClientNsq extends ClientProxy<NsqEvents, NsqStatus> {
       },
     );
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,9 +1,9 @@
 import { NsqTransportError } from './nsq-transport.error.js';
 
 /**
- * nsqd refused a publish (an `E_*` answer) or the connection carrying it was
- * lost before nsqd acknowledged it. In the second case the message may or may
- * not have been stored: `acknowledged` is unknown, and a retry may duplicate it.
+ * nsqd refused a publish with an `E_*` answer (for example `E_INVALID` for a
+ * delay above its `--max-req-timeout`, `E_UNAUTHORIZED` for a topic its auth
+ * server does not grant): it was not stored.
  */
 export class NsqPublishError extends NsqTransportError {
   constructor(

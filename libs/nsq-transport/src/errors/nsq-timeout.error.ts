@@ -1,14 +1,14 @@
 import { NsqTransportError } from './nsq-transport.error.js';
 
 /**
- * An operation did not complete within its deadline: a publish that nsqd did
- * not acknowledge in `publishTimeout`, a `listen()` that found no nsqd in
- * `readyTimeout`. For a publish the outcome is unknown: nsqd may still store it.
+ * `listen()` found no nsqd subscription within `readyTimeoutMs`. (A publish
+ * without an answer is an {@link NsqUnconfirmedError}; one never written, an
+ * {@link NsqUnavailableError}.)
  */
 export class NsqTimeoutError extends NsqTransportError {
   constructor(
     message: string,
-    readonly operation: 'publish' | 'connect' | 'listen',
+    readonly operation: 'listen',
     readonly timeoutMs: number,
   ) {
     super(message);

@@ -1,6 +1,10 @@
 import { NsqTransportError } from './nsq-transport.error.js';
 
-/** No nsqd could be reached (or the client was closed) when a publish needed one. */
+/**
+ * Nothing was written to nsqd: no nsqd was reachable within
+ * `publishTimeoutMs` (or `connectTimeoutMs` for `connect()`), the client was
+ * closed, or `maxPendingPublishes` emits were already waiting. Safe to retry.
+ */
 export class NsqUnavailableError extends NsqTransportError {
   constructor(
     message: string,

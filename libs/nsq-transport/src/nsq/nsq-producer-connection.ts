@@ -1,5 +1,6 @@
 import { NsqPublishError } from '../errors/nsq-publish.error.js';
-import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
+import { NsqUnavailableError } from '../errors/nsq-unavailable.error.js';
+import { NsqUnconfirmedError } from '../errors/nsq-unconfirmed.error.js';
 import { splitAddress } from './nsq-address.js';
 import { learnLimitFromRefusal, type NsqdLimits } from './nsq-publish-limits.js';
 import { NsqjsPublisher, type NsqjsConnectionConfig } from './nsqjs/index.js';
@@ -86,6 +87,8 @@ export class NsqProducerConnection {
   /** nsqd answered a command of the current connection with a fatal error: what follows it was never executed. */
   private refusedFatally = false;
   private failures = 0;
+  /** When the current connection became ready (a quiet nsqd is only silent once something waits for it). */
+  private connectedAt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<OutboundPublish>();
   /** Largest message and MPUB body this nsqd accepted (0: none yet). */
@@ -132,6 +135,7 @@ export class NsqProducerConnection {
     publisher.on('ready', () => {
       if (this.publisher !== publisher) return;
       this.ready = true;
+      this.connectedAt = Date.now();
       this.failures = 0;
       this.hooks.onReady(this);
     });
@@ -145,8 +149,8 @@ export class NsqProducerConnection {
    * Callers must only send while `isReady`.
    */
   send(publish: OutboundPublish): void {
-    if (!this.publisher || !this.ready) {
-      publish.settle(new NsqPublishError('nsqd connection is not ready', publish.topic, this.address));
+    if (this.closed || !this.publisher || !this.ready) {
+      publish.settle(new NsqUnavailableError(`nsqd connection to ${this.address} is not ready; nothing was written`));
       return;
     }
     if (this.barrier || this.held.length > 0) {
@@ -198,32 +202,41 @@ export class NsqProducerConnection {
   }
 
   /**
-   * Fails publishes nsqd has not answered by their deadline and drops the
-   * connection: an nsqd that stops answering (paused, overloaded, half-open
-   * socket) must not hold later publishes hostage.
+   * Settles publishes past their deadline: those still held back were never
+   * written (NsqUnavailableError), those written got no answer in time
+   * (NsqUnconfirmedError). The connection itself is dropped only when nsqd has
+   * been silent (nothing received, heartbeats included) for `timeoutMs` with
+   * publishes outstanding: a slow nsqd that still answers keeps its
+   * pipeline, and the answers to the expired publishes are ignored.
    */
   expire(now: number, timeoutMs: number): void {
     if (this.held.length > 0 && this.held[0]!.deadline <= now) {
       const overdue = this.held.filter((publish) => publish.deadline <= now);
       this.held = this.held.filter((publish) => publish.deadline > now);
       for (const publish of overdue) {
-        publish.settle(new NsqTimeoutError(`the publish waited ${timeoutMs} ms behind a larger one at ${this.address} and was not written`, 'publish', timeoutMs));
+        publish.settle(new NsqUnavailableError(`the publish to "${publish.topic}" waited ${timeoutMs} ms behind a larger one at ${this.address}; nothing was written`));
       }
     }
     const oldest = this.inFlight.values().next().value;
     if (!oldest || oldest.deadline > now) return;
-    for (const publish of [...this.inFlight]) {
+    for (const publish of this.inFlight) {
+      if (publish.deadline > now) break;
       this.inFlight.delete(publish);
-      publish.settle(new NsqTimeoutError(`nsqd at ${this.address} did not acknowledge the publish within ${timeoutMs} ms; it may or may not be stored`, 'publish', timeoutMs));
+      publish.settle(new NsqUnconfirmedError(`nsqd at ${this.address} did not answer the publish to "${publish.topic}" within ${timeoutMs} ms; it may or may not be stored`, publish.topic, this.address, 'timeout'));
     }
-    this.dropPublisher();
+    const lastHeard = Math.max(this.publisher?.lastReceivedAt ?? 0, this.connectedAt);
+    if (now - lastHeard >= timeoutMs) this.dropPublisher();
   }
 
-  /** Stops reconnecting and closes the socket; unanswered publishes fail. */
-  close(): void {
+  /** Stops reconnecting and closes the socket; unanswered publishes fail. Resolves once it is closed. */
+  close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    const publisher = this.publisher;
+    if (!publisher) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => publisher.once('closed', () => resolve()));
     this.dropPublisher();
+    return closed;
   }
 
   private answered(publish: OutboundPublish, error: Error | undefined): void {
@@ -242,32 +255,40 @@ export class NsqProducerConnection {
       return publish.settle(new NsqPublishError(`nsqd refused the publish: ${error.message}`, publish.topic, this.address, { cause: error }));
     }
     if (this.refusedFatally) return this.hooks.onUnexecuted(publish);
-    publish.settle(new NsqPublishError(`nsqd connection closed before the publish was acknowledged; it may or may not be stored (${error.message})`, publish.topic, this.address, { cause: error }));
+    publish.settle(
+      new NsqUnconfirmedError(`the connection to nsqd at ${this.address} was lost before it answered the publish to "${publish.topic}"; it may or may not be stored (${error.message})`, publish.topic, this.address, 'connection-lost', { cause: error }),
+    );
   }
 
   private dropPublisher(): void {
     const publisher = this.publisher;
     if (!publisher) return;
+    // Closing takes a moment (nsqd closes its side): nothing more goes to this connection meanwhile.
+    this.markNotReady();
     try {
       publisher.close();
     } catch {
-      // nsqjs throws when the Writer never got a connection; it is gone either way.
-      this.onPublisherClosed(publisher);
+      // nsqjs throws when the Writer never got a connection; it is gone either way, and says so like any close.
+      publisher.emit('closed');
     }
+  }
+
+  private markNotReady(): void {
+    if (!this.ready) return;
+    this.ready = false;
+    this.hooks.onLost(this);
   }
 
   private onPublisherClosed(publisher: NsqjsPublisher): void {
     if (this.publisher !== publisher) return;
-    const wasReady = this.ready;
     this.publisher = undefined;
-    this.ready = false;
+    this.markNotReady();
     // nsqjs normally fails every callback before 'closed'; whatever is left goes the same way.
     const closedError = new Error('nsqd connection closed');
     for (const publish of [...this.inFlight]) this.answered(publish, closedError);
     // Never written: safe to send elsewhere, or here again once reconnected.
     this.barrier = undefined;
     for (const publish of this.held.splice(0)) this.hooks.onUnexecuted(publish);
-    if (wasReady) this.hooks.onLost(this);
     if (this.closed) return;
     const delay = reconnectDelay(this.failures++, this.settings.reconnectMinDelayMs, this.settings.reconnectMaxDelayMs);
     this.reconnectTimer = setTimeout(() => this.start(), delay);

@@ -1,18 +1,19 @@
-import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
 import { NsqUnavailableError } from '../errors/nsq-unavailable.error.js';
 import type { NsqjsConnectionConfig } from './nsqjs/index.js';
 import { NsqPartialPublishError, outcomeFor } from './nsq-partial-publish.error.js';
 import { NsqProducerConnection, type OutboundPublish } from './nsq-producer-connection.js';
+import { NsqPublishBatcher, type NsqBatch, type NsqBatchLimits } from './nsq-publish-batcher.js';
 import { checkPublishLimits, type NsqdLimits } from './nsq-publish-limits.js';
 import { PendingCount } from './pending-count.js';
-import { NsqPublishBatcher, type NsqBatchLimits } from './nsq-publish-batcher.js';
 
 export interface NsqProducerSettings {
   readonly addresses: readonly string[];
   readonly config: NsqjsConnectionConfig;
+  /** Longest an accepted publish may take to be answered, from acceptance (waiting for a connection included). */
   readonly publishTimeoutMs: number;
   readonly reconnectMinDelayMs: number;
   readonly reconnectMaxDelayMs: number;
+  /** Publishes accepted and not yet settled, at most (before the first connection too). */
   readonly maxPendingPublishes: number;
   /** The configured nsqd limits; each connection lowers its copy when nsqd refuses something smaller. */
   readonly limits: NsqdLimits;
@@ -29,29 +30,40 @@ export interface NsqProducerHooks {
   onAvailabilityChange(available: boolean): void;
 }
 
-/** A publish waiting for any connection to become ready. */
-interface WaitingPublish {
+/** Something waiting for any connection to become ready, until its deadline. */
+interface Waiter {
   readonly deadline: number;
-  readonly resume: () => void;
-  readonly fail: (error: Error) => void;
+  resume(): void;
+  fail(error: Error): void;
 }
 
 /**
- * Publishes to a set of nsqds: spreads publishes round-robin over the ready
- * connections, fails over when one is lost, bounds how long and how many
- * publishes may wait, and drains before closing. Knows nothing of Nest.
+ * Publishes to a set of nsqds, and is the one owner of a publish's life from
+ * acceptance to settlement: the only pending count (bounded by
+ * `maxPendingPublishes` from the moment a publish is accepted), the only
+ * closing flag, the only deadline (`publishTimeoutMs`, enforced by one sweep
+ * timer that keeps the process alive while anything is pending, so a
+ * short-lived script cannot exit with an emit unsettled). Spreads publishes
+ * round-robin over ready connections, fails over, coalesces, and drains on
+ * close. Knows nothing of Nest.
+ *
+ * Outcomes: resolved on nsqd's OK; NsqUnavailableError when nothing was
+ * written (no connection in time, closed, too many pending); from the
+ * connection, NsqUnconfirmedError (written, no answer) or NsqPublishError
+ * (refused by nsqd); InvalidNsqMessageError for what nsqd's limits refuse.
  */
 export class NsqProducer {
   private readonly connections: NsqProducerConnection[];
-  private readonly waiting = new Set<WaitingPublish>();
+  private readonly waiting = new Set<Waiter>();
+  private readonly pending = new PendingCount();
+  private readonly batcher: NsqPublishBatcher | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
+  private started = false;
   private next = 0;
   private readyCount = 0;
   private closing = false;
   /** Connections closed: nothing is sent any more. */
   private closed = false;
-  private readonly pending = new PendingCount();
-  private readonly batcher: NsqPublishBatcher | undefined;
 
   constructor(
     private readonly settings: NsqProducerSettings,
@@ -67,27 +79,17 @@ export class NsqProducer {
           onUnexecuted: (publish) => setImmediate(() => this.dispatch(publish)),
         }),
     );
-    // One timer for every deadline instead of one per publish.
+    this.batcher = settings.batching ? new NsqPublishBatcher(settings.batching) : undefined;
+    // One timer for every deadline instead of one per publish; it holds the process only while something is pending.
     this.sweepTimer = setInterval(() => this.sweep(), Math.max(10, Math.min(250, Math.floor(settings.publishTimeoutMs / 4))));
     this.sweepTimer.unref();
-    this.batcher = settings.batching
-      ? new NsqPublishBatcher(settings.batching, (topic, bodies) => {
-          const sent = this.send(topic, bodies, 0, true);
-          sent.then(
-            () => this.pending.done(bodies.length),
-            () => this.pending.done(bodies.length),
-          );
-          return sent;
-        })
-      : undefined;
-    for (const connection of this.connections) connection.start();
   }
 
   get isAvailable(): boolean {
     return this.readyCount > 0;
   }
 
-  /** Publishes not yet acknowledged or failed (waiting for a connection included). */
+  /** Publishes accepted and not yet settled (waiting for a connection included). */
   get pendingCount(): number {
     return this.pending.size;
   }
@@ -97,16 +99,24 @@ export class NsqProducer {
     return this.connections.map((c) => c.currentWriter).filter((w) => w !== undefined);
   }
 
+  /** Starts connecting (once). */
+  start(): void {
+    if (this.started || this.closing) return;
+    this.started = true;
+    for (const connection of this.connections) connection.start();
+  }
+
   /** Resolves once any nsqd is ready; rejects with NsqUnavailableError after `timeoutMs`. */
   whenAvailable(timeoutMs: number): Promise<void> {
+    this.start();
     if (this.isAvailable) return Promise.resolve();
+    if (this.closing) return Promise.reject(new NsqUnavailableError('the NSQ client is closed'));
     return new Promise<void>((resolve, reject) => {
-      const entry: WaitingPublish = {
+      this.wait({
         deadline: Date.now() + timeoutMs,
         resume: resolve,
-        fail: (error) => reject(error instanceof NsqTimeoutError ? new NsqUnavailableError(`no nsqd reachable at ${this.describeAddresses()} within ${timeoutMs} ms`, { cause: error }) : error),
-      };
-      this.waiting.add(entry);
+        fail: (error) => reject(new NsqUnavailableError(`no nsqd reachable at ${this.describeAddresses()} within ${timeoutMs} ms`, { cause: error })),
+      });
     });
   }
 
@@ -114,8 +124,8 @@ export class NsqProducer {
    * Publishes `bodies` to `topic` (one body: PUB or, with a delay, DPUB;
    * several: one atomic MPUB). Resolves on nsqd's acknowledgement.
    *
-   * Not an async function on purpose: a coalesced emit resolves with its
-   * batch's shared promise, without a wrapper promise per message.
+   * Not an async function on purpose: a publish accepted while connected costs
+   * no wrapper promise.
    */
   publish(topic: string, bodies: readonly Buffer[], delayMs = 0): Promise<void> {
     if (this.closing) return Promise.reject(new NsqUnavailableError('the NSQ client is closed'));
@@ -125,34 +135,95 @@ export class NsqProducer {
         new NsqUnavailableError(`${this.pending.size} messages are already pending (maxPendingPublishes ${this.settings.maxPendingPublishes}); nsqd is not keeping up or not reachable`),
       );
     }
-    this.pending.add(count);
-    // The batcher's send releases a whole batch at once (see the constructor).
-    if (this.batcher && count === 1 && delayMs === 0) return this.batcher.add(topic, bodies[0]!);
-    const sent = this.send(topic, bodies, delayMs, false);
-    sent.then(
-      () => this.pending.done(count),
-      () => this.pending.done(count),
+    this.start();
+    this.accept(count);
+    if (this.batcher && count === 1 && delayMs === 0) return this.coalesce(topic, bodies[0]!);
+    return new Promise<void>((resolve, reject) =>
+      this.outbound(topic, bodies, delayMs, false, (error) => {
+        this.release(count);
+        if (error) reject(error);
+        else resolve();
+      }),
     );
-    return sent;
   }
 
-  /** One outbound publish and its promise (settled once, possibly after being sent again). */
-  private send(topic: string, bodies: readonly Buffer[], delayMs: number, coalesced: boolean): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      this.dispatch({
-        topic,
-        bodies,
-        delayMs,
-        coalesced,
-        deadline: Date.now() + this.settings.publishTimeoutMs,
-        settle: (error) => {
-          if (settled) return;
-          settled = true;
-          if (error) reject(error);
-          else resolve();
-        },
-      });
+  /**
+   * Stops taking publishes, sends what is being coalesced, waits up to
+   * `timeoutMs` for the pending ones to settle, then closes every connection
+   * (failing what is left).
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    for (const batch of this.batcher?.takeAll() ?? []) this.sendBatch(batch);
+    await this.pending.whenZero(timeoutMs);
+    this.closed = true;
+    for (const waiter of [...this.waiting]) waiter.fail(new NsqUnavailableError('the NSQ client was closed before a connection was ready; nothing was written'));
+    this.waiting.clear();
+    clearInterval(this.sweepTimer);
+    await Promise.all(this.connections.map((connection) => connection.close()));
+  }
+
+  private accept(count: number): void {
+    this.pending.add(count);
+    this.keepAlive();
+  }
+
+  private release(count: number): void {
+    this.pending.done(count);
+    this.keepAlive();
+  }
+
+  /** The sweep timer holds the process while a publish or a connect() waits: neither may vanish with it. */
+  private keepAlive(): void {
+    if (this.pending.size > 0 || this.waiting.size > 0) this.sweepTimer.ref();
+    else this.sweepTimer.unref();
+  }
+
+  private wait(waiter: Waiter): void {
+    this.waiting.add(waiter);
+    this.keepAlive();
+  }
+
+  /** One body into its topic's batch; the emit's own outcome when nsqd's limits split the batch. */
+  private coalesce(topic: string, body: Buffer): Promise<void> {
+    const { batch, opened, full } = this.batcher!.add(topic, body);
+    if (full) this.sendBatch(full);
+    if (opened) {
+      const lingerMs = this.batcher!.limits.lingerMs;
+      const leave = () => {
+        if (this.batcher!.take(batch)) this.sendBatch(batch);
+      };
+      if (lingerMs > 0) setTimeout(leave, lingerMs);
+      else setImmediate(leave);
+    }
+    return batch.done.then(undefined, (error: unknown) => {
+      const own = outcomeFor(error, body);
+      if (own !== undefined) throw own;
+    });
+  }
+
+  private sendBatch(batch: NsqBatch): void {
+    const count = batch.bodies.length;
+    this.outbound(batch.topic, batch.bodies, 0, true, (error) => {
+      this.release(count);
+      batch.settle(error);
+    });
+  }
+
+  /** Creates one outbound publish and dispatches it; `settled` runs once, with its outcome. */
+  private outbound(topic: string, bodies: readonly Buffer[], delayMs: number, coalesced: boolean, settled: (error?: Error) => void): void {
+    let done = false;
+    this.dispatch({
+      topic,
+      bodies,
+      delayMs,
+      coalesced,
+      deadline: Date.now() + this.settings.publishTimeoutMs,
+      settle: (error) => {
+        if (done) return;
+        done = true;
+        settled(error);
+      },
     });
   }
 
@@ -161,17 +232,10 @@ export class NsqProducer {
    * waits (bounded by its deadline) for a connection.
    */
   private dispatch(publish: OutboundPublish): void {
-    if (this.closed) {
-      publish.settle(new NsqUnavailableError('the NSQ client was closed before the publish could be sent'));
-      return;
-    }
-    if (publish.deadline <= Date.now()) {
-      publish.settle(new NsqTimeoutError(`no nsqd at ${this.describeAddresses()} took the publish within ${this.settings.publishTimeoutMs} ms`, 'publish', this.settings.publishTimeoutMs));
-      return;
-    }
+    if (this.closed) return publish.settle(new NsqUnavailableError('the NSQ client was closed before the publish could be written'));
     const connection = this.pick();
     if (!connection) {
-      this.waiting.add({ deadline: publish.deadline, resume: () => this.dispatch(publish), fail: (error) => publish.settle(error) });
+      this.wait({ deadline: publish.deadline, resume: () => this.dispatch(publish), fail: (error) => publish.settle(error) });
       return;
     }
     const verdict = checkPublishLimits(publish.topic, publish.bodies, publish.coalesced, connection.limits, connection.address);
@@ -204,21 +268,6 @@ export class NsqProducer {
     }
   }
 
-  /**
-   * Stops taking publishes, waits up to `timeoutMs` for the pending ones to be
-   * acknowledged, then closes every connection (failing what is left).
-   */
-  async close(timeoutMs: number): Promise<void> {
-    this.closing = true;
-    this.batcher?.flushAll();
-    await this.pending.whenZero(timeoutMs);
-    clearInterval(this.sweepTimer);
-    this.closed = true;
-    for (const entry of this.waiting) entry.fail(new NsqUnavailableError('the NSQ client was closed before a connection was ready'));
-    this.waiting.clear();
-    for (const connection of this.connections) connection.close();
-  }
-
   private pick(): NsqProducerConnection | undefined {
     const count = this.connections.length;
     for (let i = 0; i < count; i++) {
@@ -237,7 +286,8 @@ export class NsqProducer {
     if (this.readyCount === 1) this.hooks.onAvailabilityChange(true);
     const waiting = [...this.waiting];
     this.waiting.clear();
-    for (const entry of waiting) entry.resume();
+    for (const waiter of waiting) waiter.resume();
+    this.keepAlive();
   }
 
   private onLost(connection: NsqProducerConnection): void {
@@ -248,12 +298,13 @@ export class NsqProducer {
 
   private sweep(): void {
     const now = Date.now();
-    for (const entry of this.waiting) {
-      if (entry.deadline <= now) {
-        this.waiting.delete(entry);
-        entry.fail(new NsqTimeoutError(`no nsqd was reachable at ${this.describeAddresses()} within ${this.settings.publishTimeoutMs} ms`, 'publish', this.settings.publishTimeoutMs));
+    for (const waiter of this.waiting) {
+      if (waiter.deadline <= now) {
+        this.waiting.delete(waiter);
+        waiter.fail(new NsqUnavailableError(`no nsqd was reachable at ${this.describeAddresses()} in time; nothing was written`));
       }
     }
+    this.keepAlive();
     for (const connection of this.connections) connection.expire(now, this.settings.publishTimeoutMs);
   }
 

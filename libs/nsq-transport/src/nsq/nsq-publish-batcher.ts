@@ -1,5 +1,3 @@
-import { outcomeFor } from './nsq-partial-publish.error.js';
-
 /** Bounds of one coalesced MPUB. */
 export interface NsqBatchLimits {
   /** Messages per MPUB. */
@@ -10,77 +8,77 @@ export interface NsqBatchLimits {
   readonly lingerMs: number;
 }
 
-/** Messages of one topic waiting to leave together, sharing one outcome. */
-class Batch {
+/** Bodies of one topic that leave together in one MPUB and share its outcome. */
+export class NsqBatch {
   readonly bodies: Buffer[] = [];
-  // MPUB body: 4-byte count, then a 4-byte size before each message.
+  /** MPUB body size so far: a 4-byte count, then a 4-byte size before each message. */
   bytes = 4;
-  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   readonly done: Promise<void>;
-  resolve!: () => void;
-  reject!: (error: unknown) => void;
+  private resolveDone!: () => void;
+  private rejectDone!: (error: unknown) => void;
 
-  constructor() {
+  constructor(readonly topic: string) {
     this.done = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
     });
-    // Every emit in the batch awaits `done`; this keeps a rejection with no
-    // awaiter yet from being reported as unhandled.
+    // Every emit of the batch awaits `done`; this keeps a rejection with no awaiter yet from being reported as unhandled.
     this.done.catch(() => undefined);
+  }
+
+  settle(error?: Error): void {
+    if (error) this.rejectDone(error);
+    else this.resolveDone();
   }
 }
 
+/** What adding a body did: the batch it joined, whether that batch is new, and a batch it made full. */
+export interface NsqBatchAdd {
+  readonly batch: NsqBatch;
+  /** A new batch was opened for the body: its owner decides when it leaves (`lingerMs`). */
+  readonly opened: boolean;
+  /** The previous open batch of the topic, which had no room for the body: it must leave now. */
+  readonly full: NsqBatch | undefined;
+}
+
 /**
- * Coalesces concurrent single-message publishes to one topic into MPUBs:
- * one frame and one acknowledgement per batch instead of per
- * message. MPUB is atomic, so every emit of a batch completes on its OK and
- * fails on its error. Bodies are validated before they get here, so one bad
- * message cannot fail its neighbours; one that only nsqd's real limits refuse
- * fails alone (the producer splits the batch).
+ * Accumulates concurrent single-message publishes per topic into batches
+ * bounded by `limits`. A plain accumulator: it never sends and keeps no
+ * timers; the producer takes batches out and sends them.
  */
 export class NsqPublishBatcher {
-  private readonly open = new Map<string, Batch>();
+  private readonly open = new Map<string, NsqBatch>();
 
-  constructor(
-    private readonly limits: NsqBatchLimits,
-    private readonly send: (topic: string, bodies: readonly Buffer[]) => Promise<void>,
-  ) {}
+  constructor(readonly limits: NsqBatchLimits) {}
 
-  /** Queues `body` for `topic`; resolves when nsqd acknowledged its batch. */
-  add(topic: string, body: Buffer): Promise<void> {
+  add(topic: string, body: Buffer): NsqBatchAdd {
+    let full: NsqBatch | undefined;
     let batch = this.open.get(topic);
     if (batch && (batch.bodies.length >= this.limits.maxMessages || batch.bytes + 4 + body.length > this.limits.maxBytes)) {
-      this.flush(topic, batch);
+      full = batch;
       batch = undefined;
     }
+    const opened = batch === undefined;
     if (!batch) {
-      const created = new Batch();
-      batch = created;
-      this.open.set(topic, created);
-      created.timer = this.limits.lingerMs > 0 ? setTimeout(() => this.flush(topic, created), this.limits.lingerMs) : setImmediate(() => this.flush(topic, created));
+      batch = new NsqBatch(topic);
+      this.open.set(topic, batch);
     }
     batch.bodies.push(body);
     batch.bytes += 4 + body.length;
-    // Each emit keeps its own outcome when nsqd's real limits make the batch split.
-    return batch.done.then(undefined, (error: unknown) => {
-      const own = outcomeFor(error, body);
-      if (own !== undefined) throw own;
-    });
+    return { batch, opened, full };
   }
 
-  /** Sends every open batch now (used on close). */
-  flushAll(): void {
-    for (const [topic, batch] of [...this.open]) this.flush(topic, batch);
+  /** Removes `batch` from the open ones; false when it already left (full, or taken before). */
+  take(batch: NsqBatch): boolean {
+    if (this.open.get(batch.topic) !== batch) return false;
+    this.open.delete(batch.topic);
+    return true;
   }
 
-  private flush(topic: string, batch: Batch): void {
-    if (this.open.get(topic) !== batch) return;
-    this.open.delete(topic);
-    if (batch.timer !== undefined) {
-      clearTimeout(batch.timer as NodeJS.Timeout);
-      clearImmediate(batch.timer as NodeJS.Immediate);
-    }
-    this.send(topic, batch.bodies).then(batch.resolve, batch.reject);
+  /** Removes and returns every open batch (used on close). */
+  takeAll(): NsqBatch[] {
+    const batches = [...this.open.values()];
+    this.open.clear();
+    return batches;
   }
 }

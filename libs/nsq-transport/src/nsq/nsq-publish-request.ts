@@ -25,7 +25,9 @@ export interface PublishLimits {
  * built-in ones do): `emit()` is hot, and a promise per message is
  * measurable. Refusals are thrown synchronously, or rejected when async.
  */
-export function buildPublishRequest(topic: unknown, data: unknown, serializer: NsqSerializer, limits: PublishLimits): NsqPublishRequest | Promise<NsqPublishRequest> {
+export function buildPublishRequest(pattern: unknown, data: unknown, serializer: NsqSerializer, limits: PublishLimits): NsqPublishRequest | Promise<NsqPublishRequest> {
+  // As Nest's own clients route patterns: a number is its decimal string (`@EventPattern(4242)` subscribes to "4242").
+  const topic = typeof pattern === 'number' ? String(pattern) : pattern;
   assertNsqName('topic', topic);
   const record = data instanceof NsqRecord ? data : undefined;
   const payloads: readonly unknown[] = record?.isBatch ? (record.data as readonly unknown[]) : [record ? record.data : data];

@@ -88,12 +88,12 @@ export class NsqSubscription {
     this.reader.pause();
   }
 
-  close(): void {
+  /** Closes every connection; resolves once all have closed (their last FIN/REQ written). */
+  close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.subscribedWaiters.clear();
-    this.reader.uncorkAll();
-    this.reader.close();
+    return this.reader.closeGracefully();
   }
 
   /**

@@ -15,7 +15,7 @@ import type { NsqConnectionOptions, NsqSerializerOption } from './nsq-connection
  *
  * @example
  * ```ts
- * ClientsModule.register([{ name: 'NSQ', customClass: ClientNsq, options: { nsqdTcpAddresses: ['127.0.0.1:4150'] } }])
+ * NsqClientModule.register({ nsqdTcpAddresses: ['127.0.0.1:4150'], publishTimeoutMs: 2_000 })
  * ```
  */
 export interface ClientNsqOptions extends NsqConnectionOptions, NsqSerializerOption {

@@ -1,6 +1,8 @@
 import { NSQD_LIMITS } from '../constants.js';
 import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
-import type { ClientNsqOptions } from './client-nsq-options.interface.js';
+import type { ClientNsqOptions, NsqBatchingOptions } from './client-nsq-options.interface.js';
+import { assertKnownOptionKeys, type OptionKeys } from './known-option-keys.js';
+import { CONNECTION_OPTION_KEYS, TLS_OPTION_KEYS } from './nsq-option-keys.js';
 import { hasMethod, integerIn, objectOrUndefined } from './option-validators.js';
 import { resolveConnectionOptions, type ResolvedNsqConnectionOptions } from './resolve-connection-options.js';
 
@@ -17,6 +19,28 @@ export const CLIENT_DEFAULTS = {
   batchLingerMs: 0,
 } as const;
 
+/** Every key of {@link ClientNsqOptions}: anything else is refused, with the closest of these named. */
+export const CLIENT_OPTION_KEYS = {
+  ...CONNECTION_OPTION_KEYS,
+  serializer: true,
+  publishTimeoutMs: true,
+  connectTimeoutMs: true,
+  reconnectMinDelayMs: true,
+  reconnectMaxDelayMs: true,
+  maxMessageSize: true,
+  maxBatchBytes: true,
+  maxPendingPublishes: true,
+  batching: true,
+  closeTimeoutMs: true,
+} as const satisfies OptionKeys<ClientNsqOptions>;
+
+/** Every key of {@link NsqBatchingOptions}. */
+export const BATCHING_OPTION_KEYS = {
+  maxMessages: true,
+  maxBytes: true,
+  lingerMs: true,
+} as const satisfies OptionKeys<NsqBatchingOptions>;
+
 export interface ResolvedClientNsqOptions extends ResolvedNsqConnectionOptions {
   readonly publishTimeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -29,9 +53,16 @@ export interface ResolvedClientNsqOptions extends ResolvedNsqConnectionOptions {
   readonly batching: { readonly maxMessages: number; readonly maxBytes: number; readonly lingerMs: number } | undefined;
 }
 
-/** Validates `user` once, against {@link CLIENT_DEFAULTS}; never mutates it. */
+/**
+ * Validates `user` once, against {@link CLIENT_DEFAULTS}; never mutates it.
+ * Unknown keys (at the top level, in `tls` and in `batching`) are refused
+ * first: a typo would otherwise leave that option at its default, silently.
+ */
 export function resolveClientOptions(user: ClientNsqOptions): ResolvedClientNsqOptions {
   if (user === null || typeof user !== 'object') throw new InvalidNsqOptionError('options', 'an options object', user);
+  assertKnownOptionKeys(user, CLIENT_OPTION_KEYS);
+  if (isOptionsObject(user.tls)) assertKnownOptionKeys(user.tls, TLS_OPTION_KEYS, 'tls.');
+  if (isOptionsObject(user.batching)) assertKnownOptionKeys(user.batching, BATCHING_OPTION_KEYS, 'batching.');
   if (user.serializer !== undefined) hasMethod('serializer', user.serializer, 'serialize');
   const connection = resolveConnectionOptions(user);
   if (connection.nsqdTcpAddresses.length === 0) {
@@ -63,4 +94,9 @@ function resolveBatching(value: ClientNsqOptions['batching'], maxBatchBytes: num
     maxBytes: integerIn('batching.maxBytes', batching.maxBytes ?? maxBatchBytes, 1, maxBatchBytes),
     lingerMs: integerIn('batching.lingerMs', batching.lingerMs ?? CLIENT_DEFAULTS.batchLingerMs, 0, 10_000),
   });
+}
+
+/** A nested options object (other shapes are refused by the option's own check, with a clearer message). */
+function isOptionsObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value);
 }

@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
 import type { NsqCodecName } from '../interfaces/nsq-codec.interface.js';
+import { packageRequire } from '../platform/package-require.js';
 import type { NsqConnectionOptions, NsqTlsOptions } from './nsq-connection-options.interface.js';
 import { boolean, hostPort, integerIn, list, nonEmptyString, oneOf, secret } from './option-validators.js';
 
@@ -85,7 +85,7 @@ function pem(option: string, value: unknown): string | Buffer {
 
 function canLoad(name: string): boolean {
   try {
-    createRequire(import.meta.url).resolve(name);
+    packageRequire.resolve(name);
     return true;
   } catch {
     return false;

@@ -331,7 +331,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
     }
     // nsqjs writes FIN/REQ on the next tick; let them reach the socket before CLS.
     await nextMacrotask();
-    for (const route of this.active) route.subscription.close();
+    // Resolves once every connection closed: with compression the last FINs leave the compressor only then.
+    await Promise.all(this.active.map((route) => route.subscription.close()));
     await this.deadLetters?.close(HTTP_TIMEOUT_MS);
     this._status$.next(NsqStatus.DISCONNECTED);
     this.logger.log('NSQ server closed');

@@ -1,4 +1,11 @@
-import { encodePublishFrame } from '../../src/nsq/nsq-producer-connection.js';
+import { FakeNsqd } from '../../../../test/support/fake-nsqd.js';
+import type { NsqCommand } from '../../../../test/support/nsq-frames.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
+import { NsqUnavailableError } from '../../src/errors/nsq-unavailable.error.js';
+import { NsqUnconfirmedError } from '../../src/errors/nsq-unconfirmed.error.js';
+import { encodePublishFrame, NsqProducerConnection, type OutboundPublish } from '../../src/nsq/nsq-producer-connection.js';
+import { toNsqjsConnectionConfig } from '../../src/nsq/nsqjs/index.js';
+import { resolveConnectionOptions } from '../../src/options/resolve-connection-options.js';
 
 const int32 = (n: number) => {
   const b = Buffer.alloc(4);
@@ -28,5 +35,129 @@ describe('encodePublishFrame', () => {
     const frame = encodePublishFrame('t', [body]);
     body.fill(0);
     expect(frame.subarray(frame.length - 3).toString()).toBe('abc');
+  });
+});
+
+// Behaviour against a scripted nsqd (test/support/fake-nsqd.ts): answers, silence and refusals on cue.
+describe('NsqProducerConnection against a scripted nsqd', () => {
+  let fake: FakeNsqd;
+  let connection: NsqProducerConnection;
+  const lost: string[] = [];
+  const unexecuted: OutboundPublish[] = [];
+  const SWEEP_TIMEOUT_MS = 1_000;
+  let sweep: NodeJS.Timeout;
+
+  beforeEach(async () => {
+    fake = await FakeNsqd.start();
+    lost.length = 0;
+    unexecuted.length = 0;
+    connection = new NsqProducerConnection(
+      fake.address,
+      {
+        config: toNsqjsConnectionConfig(resolveConnectionOptions({ nsqdTcpAddresses: [fake.address] })),
+        reconnectMinDelayMs: 20,
+        reconnectMaxDelayMs: 50,
+        limits: { maxMessageSize: 1024 * 1024, maxBodySize: 5 * 1024 * 1024 },
+      },
+      { onReady: () => undefined, onLost: (c) => lost.push(c.address), onError: () => undefined, onUnexecuted: (p) => unexecuted.push(p) },
+    );
+    connection.start();
+    // The producer's sweep, as NsqProducer runs it.
+    sweep = setInterval(() => connection.expire(Date.now(), SWEEP_TIMEOUT_MS), 50);
+    await waitFor(() => connection.isReady, { message: 'never ready' });
+  });
+  afterEach(async () => {
+    clearInterval(sweep);
+    connection.close();
+    await fake.close();
+  });
+
+  /** One publish and its outcome ('ok', or the error's class and reason). */
+  const publish = (bodies: Buffer[], timeoutMs = 60_000) => {
+    let outcome: string | undefined;
+    const entry: OutboundPublish = {
+      topic: 't',
+      bodies,
+      delayMs: 0,
+      deadline: Date.now() + timeoutMs,
+      coalesced: false,
+      settle: (error) => {
+        outcome ??= error ? `${error.constructor.name}${error instanceof NsqUnconfirmedError ? `:${error.reason}` : ''}` : 'ok';
+      },
+    };
+    connection.send(entry);
+    return { entry, outcome: () => outcome };
+  };
+  const pubs = (): NsqCommand[] => fake.connections.flatMap((c) => c.commands).filter((c) => c.name === 'PUB' || c.name === 'MPUB');
+
+  it('writes a publish larger than any accepted so far alone, and the rest once nsqd accepted it', async () => {
+    let answerFirst: (() => void) | undefined;
+    fake.script = (command, conn) => {
+      if (command.name === 'PUB' && answerFirst === undefined) answerFirst = () => conn.answer(command);
+      else conn.answer(command);
+    };
+    const first = publish([Buffer.alloc(100, 1)]);
+    const rest = Array.from({ length: 5 }, () => publish([Buffer.alloc(50, 2)]));
+    await waitFor(() => answerFirst !== undefined, { message: 'the first PUB never arrived' });
+    // Nothing pipelined behind the barrier while its answer is outstanding.
+    expect(pubs()).toHaveLength(1);
+    answerFirst!();
+    await waitFor(() => rest.every((p) => p.outcome() === 'ok'), { message: 'the publishes behind the barrier were not sent' });
+    expect(first.outcome()).toBe('ok');
+    expect(pubs()).toHaveLength(6);
+  });
+
+  it('keeps a slow nsqd that still answers: late publishes time out, the connection stays and goes on', async () => {
+    const warm = publish([Buffer.alloc(10)]);
+    await waitFor(() => warm.outcome() === 'ok');
+    const queue: Array<() => void> = [];
+    fake.script = (command, conn) => {
+      if (command.name !== 'PUB') return conn.answer(command);
+      queue.push(() => conn.answer(command));
+      // One answer every 50 ms: slow, never silent.
+      if (queue.length === 1) conn.every(50, () => queue.shift()?.());
+    };
+    const burst = Array.from({ length: 40 }, () => publish([Buffer.alloc(10)], SWEEP_TIMEOUT_MS));
+    await waitFor(() => burst.every((p) => p.outcome() !== undefined), { timeoutMs: 20_000, message: 'the burst never settled' });
+    const outcomes = burst.map((p) => p.outcome());
+    expect(outcomes.filter((o) => o === 'NsqUnconfirmedError:timeout').length).toBeGreaterThan(0);
+    expect(outcomes.every((o) => o === 'ok' || o === 'NsqUnconfirmedError:timeout')).toBe(true);
+    expect(lost).toEqual([]);
+    expect(fake.connections).toHaveLength(1);
+  });
+
+  it('drops a silent nsqd after the publish timeout and reconnects', async () => {
+    fake.script = (command, conn) => (command.name === 'PUB' && fake.connections.length === 1 ? undefined : conn.answer(command));
+    const silent = publish([Buffer.alloc(10)], SWEEP_TIMEOUT_MS);
+    await waitFor(() => silent.outcome() !== undefined && fake.connections.length === 2, { message: 'the silent connection was not replaced' });
+    expect(silent.outcome()).toBe('NsqUnconfirmedError:timeout');
+    expect(lost).toEqual([fake.address]);
+    await waitFor(() => connection.isReady);
+    const after = publish([Buffer.alloc(10)]);
+    await waitFor(() => after.outcome() === 'ok', { message: 'no publish after the reconnect' });
+  });
+
+  it('hands back, unwritten, what waited behind a fatal refusal: nsqd never executed it', async () => {
+    const warm = publish([Buffer.alloc(10)]);
+    await waitFor(() => warm.outcome() === 'ok');
+    fake.script = (command, conn) => {
+      if (command.name === 'PUB' && command.body!.length === 20) {
+        conn.error('E_BAD_TOPIC PUB topic name is not valid');
+        return conn.end();
+      }
+      conn.answer(command);
+    };
+    const refused = publish([Buffer.alloc(20)]);
+    const behind = Array.from({ length: 3 }, () => publish([Buffer.alloc(5)]));
+    await waitFor(() => refused.outcome() !== undefined && unexecuted.length === 3, { message: 'the publishes behind the refusal were not handed back' });
+    expect(refused.outcome()).toBe('NsqPublishError');
+    expect(behind.map((p) => p.outcome())).toEqual([undefined, undefined, undefined]);
+    expect(unexecuted).toEqual(behind.map((p) => p.entry));
+  });
+
+  it('fails a publish sent while not connected as unwritten', () => {
+    connection.close();
+    const late = publish([Buffer.alloc(10)]);
+    expect(late.outcome()).toBe(NsqUnavailableError.name);
   });
 });

@@ -33,11 +33,15 @@ describe('toPublishRequest', () => {
     expect(request.delayMs).toBe(0);
   });
 
-  it.each<unknown>(['', 'a b', 'a\nPUB x', 'x'.repeat(65), 42, undefined])('refuses the topic %p before serializing', async (topic) => {
+  it.each<unknown>(['', 'a b', 'a\nPUB x', 'x'.repeat(65), true, { cmd: 'orders' }, undefined])('refuses the topic %p before serializing', async (topic) => {
     const serialize = jest.fn(() => 'x');
     const error = await catchRejection(InvalidNsqNameError, () => toPublishRequest(topic, 'payload', { serialize }, LIMITS));
     expect(error.kind).toBe('topic');
     expect(serialize).not.toHaveBeenCalled();
+  });
+
+  it('routes a number to its decimal string, as Nest\'s own clients do', async () => {
+    expect((await toPublishRequest(4242, 'payload', passThrough, LIMITS)).topic).toBe('4242');
   });
 
   it.each<NsqBody>(['', Buffer.alloc(0), new Uint8Array(0)])('refuses an empty body (%p)', async (body) => {

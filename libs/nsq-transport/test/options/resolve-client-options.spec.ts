@@ -1,4 +1,5 @@
 import { InvalidNsqOptionError } from '../../src/errors/invalid-nsq-option.error.js';
+import { UnknownNsqOptionError } from '../../src/errors/unknown-nsq-option.error.js';
 import type { ClientNsqOptions } from '../../src/options/client-nsq-options.interface.js';
 import { resolveClientOptions } from '../../src/options/resolve-client-options.js';
 import { resolveConnectionOptions } from '../../src/options/resolve-connection-options.js';
@@ -77,12 +78,48 @@ describe('resolveClientOptions', () => {
     });
   });
 
-  it.each<Record<string, unknown>>([{}, { nsqdTcpAddresses: [] }, { lookupdHttpAddresses: ['lookupd:4161'] }])(
+  it.each<Record<string, unknown>>([{}, { nsqdTcpAddresses: [] }])(
     'needs at least one nsqd address (%p)',
     (user) => {
       expect(catchError(InvalidNsqOptionError, () => resolve(user)).option).toBe('nsqdTcpAddresses');
     },
   );
+
+  describe('unknown keys', () => {
+    it.each<[string, Record<string, unknown>, string, string | undefined]>([
+      ['a mistyped option', { ...NSQD, publishTimeoutMS: 100 }, 'publishTimeoutMS', 'publishTimeoutMs'],
+      ['two swapped letters', { ...NSQD, cleintId: 'agent' }, 'cleintId', 'clientId'],
+      ['a mistyped TLS option', { ...NSQD, tls: { servrname: 'nsqd.internal' } }, 'tls.servrname', 'tls.servername'],
+      ['a mistyped batching option', { ...NSQD, batching: { maxMesages: 10 } }, 'batching.maxMesages', 'batching.maxMessages'],
+      ['a server option', { ...NSQD, lookupdHttpAddresses: ['lookupd:4161'] }, 'lookupdHttpAddresses', undefined],
+    ])('refuses %s, naming the key and the closest valid one', (_, user, option, suggestion) => {
+      const error = catchError(UnknownNsqOptionError, () => resolve(user));
+      expect(error).toBeInstanceOf(InvalidNsqOptionError);
+      expect(error).toMatchObject({ option, suggestion });
+      expect(error.message).toContain(`"${option}"`);
+      if (suggestion !== undefined) expect(error.message).toContain(`did you mean "${suggestion}"?`);
+    });
+
+    it('lists the valid options when none is close', () => {
+      const error = catchError(UnknownNsqOptionError, () => resolve({ ...NSQD, tls: { verify: false } }));
+      expect(error.message).toBe('Unknown NSQ option "tls.verify"; valid options here: tls.ca, tls.cert, tls.key, tls.rejectUnauthorized, tls.servername');
+    });
+
+    it('never echoes the value of an unknown key (it may be a mistyped secret)', () => {
+      const error = catchError(UnknownNsqOptionError, () => resolve({ ...NSQD, tls: true, authSecert: 's3cr3t' }));
+      expect(error).toMatchObject({ option: 'authSecert', suggestion: 'authSecret', received: undefined });
+      expect(error.message).not.toContain('s3cr3t');
+    });
+
+    it('checks the keys before the values', () => {
+      expect(catchError(UnknownNsqOptionError, () => resolve({ nsqdTcpAddresses: [], publishTimeoutMS: -1 })).option).toBe('publishTimeoutMS');
+    });
+
+    it('leaves a tls or batching value of the wrong shape to its own check', () => {
+      expect(catchError(InvalidNsqOptionError, () => resolve({ ...NSQD, batching: [1] })).option).toBe('batching');
+      expect(resolve({ ...NSQD, tls: true }).tls).toEqual({ rejectUnauthorized: true });
+    });
+  });
 
   it.each([null, undefined, 'nsqd:4150'])('refuses %p as the options object', (user) => {
     expect(catchError(InvalidNsqOptionError, () => resolveClientOptions(user as unknown as ClientNsqOptions)).option).toBe('options');

@@ -28,7 +28,7 @@ export interface NsqjsConnectionPolicy {
 }
 
 /** How long a graceful close waits for nsqd to close its side before the socket is destroyed. */
-const CLOSE_GRACE_MS = 2_000;
+export const CLOSE_GRACE_MS = 2_000;
 const CLS = Buffer.from('CLS\n');
 
 /**

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createRequire } from 'node:module';
+import { packageRequire } from '../../platform/package-require.js';
 
 /**
  * The one nsqjs version whose undeclared internals this folder is written
@@ -75,7 +75,7 @@ let checked = false;
  */
 export function assertNsqjsShape(connection?: unknown): void {
   if (!checked) {
-    const version = (createRequire(import.meta.url)('nsqjs/package.json') as { version: string }).version;
+    const version = (packageRequire('nsqjs/package.json') as { version: string }).version;
     if (version !== NSQJS_VERSION) {
       throw new NsqjsShapeError(`nsqjs ${version} is installed; this transport's connection guard is written for nsqjs ${NSQJS_VERSION} exactly (pin it)`);
     }

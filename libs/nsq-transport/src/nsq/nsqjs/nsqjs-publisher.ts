@@ -38,6 +38,11 @@ export class NsqjsPublisher extends Writer {
     connection.write(frame);
   }
 
+  /** When anything (an answer, a heartbeat) last arrived from nsqd; 0 before the first. */
+  get lastReceivedAt(): number {
+    return this.connection?.lastReceivedTimestamp ?? 0;
+  }
+
   private get connection(): NsqjsConnection {
     return (this as unknown as { conn: NsqjsConnection }).conn;
   }

@@ -1,5 +1,5 @@
 import { Reader, type Message } from 'nsqjs';
-import { guardNsqjsConnection } from './nsqjs-connection-guard.js';
+import { CLOSE_GRACE_MS, guardNsqjsConnection } from './nsqjs-connection-guard.js';
 import type { NsqjsReaderConfig } from './nsqjs-config.js';
 import type { NsqjsConnection } from './nsqjs-internals.js';
 import { NsqjsRdyController } from './nsqjs-rdy-controller.js';
@@ -26,6 +26,8 @@ interface ReaderInternals {
  * never fire.
  */
 export class NsqjsSubscriber extends Reader {
+  /** Connections not yet closed: what a graceful close waits for. */
+  private readonly open = new Set<NsqjsConnection>();
   /** Sockets corked until the next macrotask (see registerConnectionListeners). */
   private readonly corked = new Set<NonNullable<NsqjsConnection['conn']>>();
 
@@ -48,15 +50,28 @@ export class NsqjsSubscriber extends Reader {
     this.connectToNSQD(host, port);
   }
 
-  /** Writes whatever FIN/REQ/RDY are still corked (before the sockets close). */
-  uncorkAll(): void {
+  /**
+   * Closes every connection and resolves once each has closed: its last
+   * FIN/REQ (and, with compression, what the compressor still held) written,
+   * CLS sent, and nsqd's side closed — bounded by the guard's grace period. A
+   * process that exits right after must not take unwritten FINs with it.
+   */
+  closeGracefully(): Promise<void> {
     for (const socket of this.corked) socket.uncork();
     this.corked.clear();
+    const closing = Promise.all([...this.open].map((conn) => new Promise<void>((resolve) => conn.once('closed', () => resolve()))));
+    this.close();
+    // The guard bounds each close; this bounds the whole in case a connection never reports.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS + 1_000)));
+    return Promise.race([closing, bound]).then(() => clearTimeout(timer));
   }
 
   registerConnectionListeners(conn: NsqjsConnection): void {
     // Called by connectToNSQD before the connection opens its socket.
     guardNsqjsConnection(conn, this.setup.policy);
+    this.open.add(conn);
+    conn.once('closed', () => this.open.delete(conn));
     (Reader.prototype as unknown as ReaderInternals).registerConnectionListeners.call(this, conn);
     const address = `${conn.nsqdHost}:${conn.nsqdPort}`;
     let subscribed = false;

@@ -1,0 +1,50 @@
+// The package's public surface, entry by entry: what users may import. An export added here is a
+// public API decision (document it, keep it); internals (option resolvers, defaults tables, nsqjs
+// collaborators) must not appear.
+
+describe('public API', () => {
+  it('nestjs-transport-nsq', async () => {
+    expect(Object.keys(await import('../src/index.js')).sort()).toEqual([
+      'ClientNsq',
+      'InvalidNsqMessageError',
+      'InvalidNsqNameError',
+      'InvalidNsqOptionError',
+      'NSQD_LIMITS',
+      'NSQ_TRANSPORT',
+      'NsqClientModule',
+      'NsqContext',
+      'NsqDecodeError',
+      'NsqEventPattern',
+      'NsqEventType',
+      'NsqHandlerConfigError',
+      'NsqJsonDeserializer',
+      'NsqJsonSerializer',
+      'NsqProtocolError',
+      'NsqPublishError',
+      'NsqRawDeserializer',
+      'NsqRawSerializer',
+      'NsqRecord',
+      'NsqRecordBuilder',
+      'NsqSecurityError',
+      'NsqServerModule',
+      'NsqStatus',
+      'NsqTextDeserializer',
+      'NsqTextSerializer',
+      'NsqTimeoutError',
+      'NsqTransportError',
+      'NsqUnavailableError',
+      'NsqUnsupportedError',
+      'ServerNsq',
+      'UnknownNsqOptionError',
+      'isValidNsqName',
+    ]);
+  });
+
+  it('nestjs-transport-nsq/health', async () => {
+    expect(Object.keys(await import('../src/health/index.js')).sort()).toEqual(['NsqHealthIndicator']);
+  });
+
+  it('nestjs-transport-nsq/testing', async () => {
+    expect(Object.keys(await import('../src/testing/index.js')).sort()).toEqual(['NsqTestContext', 'TestNsqd', 'TestNsqdStartError']);
+  });
+});

@@ -1,0 +1,111 @@
+import { FakeNsqd } from '../../../../test/support/fake-nsqd.js';
+import { freePort } from '../../../../test/support/free-port.js';
+import { waitFor } from '../../../../test/support/wait-for.js';
+import { InvalidNsqMessageError } from '../../src/errors/invalid-nsq-message.error.js';
+import { NsqUnavailableError } from '../../src/errors/nsq-unavailable.error.js';
+import { NsqProducer, type NsqProducerSettings } from '../../src/nsq/nsq-producer.js';
+import { toNsqjsConnectionConfig } from '../../src/nsq/nsqjs/index.js';
+import { resolveConnectionOptions } from '../../src/options/resolve-connection-options.js';
+
+const connected: string[] = [];
+const HOOKS = { onConnected: (address: string) => void connected.push(address), onDisconnected: () => undefined, onError: () => undefined, onAvailabilityChange: () => undefined };
+
+describe('NsqProducer', () => {
+  const fakes: FakeNsqd[] = [];
+  const producers: NsqProducer[] = [];
+  afterEach(async () => {
+    await Promise.all(producers.splice(0).map((p) => p.close(1_000)));
+    await Promise.all(fakes.splice(0).map((f) => f.close()));
+  });
+
+  const producer = (addresses: string[], overrides: Partial<NsqProducerSettings> = {}) => {
+    const p = new NsqProducer(
+      {
+        addresses,
+        config: toNsqjsConnectionConfig(resolveConnectionOptions({ nsqdTcpAddresses: addresses })),
+        publishTimeoutMs: 2_000,
+        reconnectMinDelayMs: 20,
+        reconnectMaxDelayMs: 50,
+        maxPendingPublishes: 10_000,
+        limits: { maxMessageSize: 1024 * 1024, maxBodySize: 5 * 1024 * 1024 },
+        ...overrides,
+      },
+      HOOKS,
+    );
+    producers.push(p);
+    return p;
+  };
+  const fake = async () => {
+    const f = await FakeNsqd.start();
+    fakes.push(f);
+    return f;
+  };
+  const frames = (f: FakeNsqd, name: string) => f.connections.flatMap((c) => c.commands).filter((c) => c.name === name);
+
+  it('coalesces a burst of single publishes into one MPUB per topic, each publish resolving on its OK', async () => {
+    const nsqd = await fake();
+    const p = producer([nsqd.address], { batching: { maxMessages: 100, maxBytes: 1024 * 1024, lingerMs: 0 } });
+    await p.whenAvailable(2_000);
+    // One publish first, so the burst is not held behind the first (barrier) write.
+    await p.publish('a', [Buffer.from('warm')]);
+    const burst = [...Array.from({ length: 10 }, (_, i) => p.publish('a', [Buffer.from(`a${i}`)])), ...Array.from({ length: 5 }, (_, i) => p.publish('b', [Buffer.from(`b${i}`)]))];
+    await Promise.all(burst);
+    expect(frames(nsqd, 'MPUB').map((c) => c.params[0])).toEqual(['a', 'b']);
+    expect(p.pendingCount).toBe(0);
+  });
+
+  it('fails only the body nsqd refuses as too big when it was coalesced with others', async () => {
+    const nsqd = await fake();
+    nsqd.script = (command, conn) => {
+      if (command.name === 'MPUB' && command.body!.length > 150) {
+        conn.error('E_BAD_MESSAGE MPUB message too big 150 > 100');
+        return conn.end();
+      }
+      conn.answer(command);
+    };
+    const p = producer([nsqd.address], { batching: { maxMessages: 100, maxBytes: 1024 * 1024, lingerMs: 0 } });
+    await p.whenAvailable(2_000);
+    const results = await Promise.allSettled([p.publish('t', [Buffer.alloc(10)]), p.publish('t', [Buffer.alloc(150)]), p.publish('t', [Buffer.alloc(20)])]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(InvalidNsqMessageError);
+    // Learnt: the next oversize publish is refused before anything is written.
+    const before = frames(nsqd, 'PUB').length + frames(nsqd, 'MPUB').length;
+    await expect(p.publish('t', [Buffer.alloc(150)])).rejects.toBeInstanceOf(InvalidNsqMessageError);
+    expect(frames(nsqd, 'PUB').length + frames(nsqd, 'MPUB').length).toBe(before);
+  });
+
+  it('bounds pending publishes from acceptance, before any connection exists', async () => {
+    const p = producer([`127.0.0.1:${await freePort()}`], { maxPendingPublishes: 3, publishTimeoutMs: 300 });
+    const accepted = [1, 2, 3].map(() => p.publish('t', [Buffer.from('x')]));
+    await expect(p.publish('t', [Buffer.from('x')])).rejects.toThrow(/maxPendingPublishes 3/);
+    expect(p.pendingCount).toBe(3);
+    const settled = await Promise.allSettled(accepted);
+    expect(settled.every((r) => r.status === 'rejected' && r.reason instanceof NsqUnavailableError)).toBe(true);
+    expect(p.pendingCount).toBe(0);
+  });
+
+  it('spreads publishes over every ready nsqd and fails over when one is gone', async () => {
+    const [one, two] = [await fake(), await fake()];
+    const p = producer([one.address, two.address]);
+    connected.length = 0;
+    p.start();
+    await waitFor(() => connected.length === 2, { message: 'not connected to both' });
+    await Promise.all(Array.from({ length: 20 }, () => p.publish('t', [Buffer.from('x')])));
+    expect(frames(one, 'PUB').length).toBeGreaterThan(0);
+    expect(frames(two, 'PUB').length).toBeGreaterThan(0);
+    await one.close();
+    fakes.splice(fakes.indexOf(one), 1);
+    const after = await Promise.allSettled(Array.from({ length: 20 }, () => p.publish('t', [Buffer.from('y')])));
+    expect(after.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(0);
+  });
+
+  it('close() sends what is being coalesced, waits for it, and refuses publishes afterwards', async () => {
+    const nsqd = await fake();
+    const p = producer([nsqd.address], { batching: { maxMessages: 100, maxBytes: 1024 * 1024, lingerMs: 60_000 } });
+    await p.whenAvailable(2_000);
+    const lingering = p.publish('t', [Buffer.from('x')]);
+    await p.close(2_000);
+    await expect(lingering).resolves.toBeUndefined();
+    await expect(p.publish('t', [Buffer.from('late')])).rejects.toBeInstanceOf(NsqUnavailableError);
+  });
+});
