@@ -156,14 +156,16 @@ const FUZZ_FRAMES = Number(process.env.FUZZ_FRAMES ?? 12_000);
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const FUZZ_SECRET = 'fuzz-auth-secret';
 
-function clientConfig(role: Role, address: string, options: Partial<NsqConnectionOptions> = {}): ProtocolFaultClientConfig {
+function clientConfig(role: Role, address: string, options: Partial<NsqConnectionOptions> = {}, phase: Phase = 'ready'): ProtocolFaultClientConfig {
   const common = { nsqdTcpAddresses: [address], heartbeatIntervalMs: HEARTBEAT_MS, ...options };
   return role === 'producer'
     ? {
         role,
         topics: [TOPIC],
-        // publishTimeoutMs well above the waits below: an emit that settles was settled by the failure, not by its timer.
-        client: { ...common, reconnectMinDelayMs: 50, reconnectMaxDelayMs: 500, connectTimeoutMs: 3_000, publishTimeoutMs: 60_000, closeTimeoutMs: 1_000 },
+        // A publish in flight ('ready'): publishTimeoutMs far above the waits below, so an emit that settles was
+        // settled by the connection's failure, not by its timer. During the handshake nothing is ever written,
+        // and publishTimeoutMs is what bounds the wait for a connection.
+        client: { ...common, reconnectMinDelayMs: 50, reconnectMaxDelayMs: 500, connectTimeoutMs: 3_000, publishTimeoutMs: phase === 'ready' ? 60_000 : 3_000, closeTimeoutMs: 1_000 },
       }
     : {
         role,
@@ -186,11 +188,11 @@ describe('a misbehaving nsqd never crashes the process', () => {
   });
 
   /** A fake nsqd (`script` applied before the client's first connection) and a client app pointed at it. */
-  async function start(role: Role, options?: Partial<NsqConnectionOptions>, script?: (nsqd: FakeNsqd) => void): Promise<{ nsqd: FakeNsqd; client: ProtocolFaultProcess }> {
+  async function start(role: Role, misbehaviour?: Misbehaviour, script?: (nsqd: FakeNsqd) => void): Promise<{ nsqd: FakeNsqd; client: ProtocolFaultProcess }> {
     const nsqd = await FakeNsqd.start();
     fakes.push(nsqd);
     script?.(nsqd);
-    const client = ProtocolFaultProcess.start(clientConfig(role, nsqd.address, options));
+    const client = ProtocolFaultProcess.start(clientConfig(role, nsqd.address, misbehaviour?.options, misbehaviour?.phase));
     children.push(client);
     await client.until(() => client.of('started').length > 0, 'the client app did not start', 60_000);
     return { nsqd, client };
@@ -237,7 +239,7 @@ describe('a misbehaving nsqd never crashes the process', () => {
 
   it.each(cases)('%s: the process survives, the error is reported, the client reconnects and recovers', async (_title, misbehaviour, role) => {
     let misbehaving = true;
-    const { nsqd, client } = await start(role, misbehaviour.options, (fake) => {
+    const { nsqd, client } = await start(role, misbehaviour, (fake) => {
       fake.identifyOverrides = { ...misbehaviour.identifyOverrides };
       fake.script = (command, connection) => {
         if (misbehaving && (connection.misbehavedAt !== undefined || triggers(misbehaviour.phase, role, command))) {
@@ -267,8 +269,10 @@ describe('a misbehaving nsqd never crashes the process', () => {
         `${nsqd.connections.filter((c) => c.misbehavedAt !== undefined).length} misbehaved, ${nsqd.connections.filter((c) => c.closedBy === 'client').length} dropped by the client`,
     );
     if (role === 'producer') {
+      // Written and cut off: may or may not be stored. Never written (handshake): safe to retry.
       const settled = client.of('emitted').find((e) => e.id === 'during-fault')!;
-      expect({ ok: settled.ok, typed: settled.typed }).toEqual({ ok: false, typed: true });
+      const expected = misbehaviour.phase === 'ready' ? { name: 'NsqUnconfirmedError', reason: 'connection-lost' } : { name: 'NsqUnavailableError', reason: undefined };
+      expect({ ok: settled.ok, name: settled.name, reason: settled.reason }).toEqual({ ok: false, ...expected });
     }
     const protocolErrors = client.of('error').filter((e) => e.protocol);
     if (misbehaviour.expectedError === 'protocol') expect(protocolErrors.every((e) => e.address === nsqd.address)).toBe(true);

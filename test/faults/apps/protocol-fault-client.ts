@@ -68,7 +68,8 @@ async function runProducer(config: ProducerConfig): Promise<() => Promise<void>>
       () => probe({ event: 'emitted', id, ok: true }),
       (error: unknown) => {
         const e = error instanceof Error ? error : new Error(String(error));
-        probe({ event: 'emitted', id, ok: false, name: e.name, message: e.message, typed: error instanceof NsqTransportError });
+        const reason = (error as { reason?: unknown }).reason;
+        probe({ event: 'emitted', id, ok: false, name: e.name, message: e.message, typed: error instanceof NsqTransportError, ...(typeof reason === 'string' ? { reason } : {}) });
       },
     );
     outstanding.add(outcome);

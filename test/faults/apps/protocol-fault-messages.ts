@@ -34,7 +34,16 @@ export type ProbeEvent =
   | { readonly event: 'started'; readonly pid: number }
   | { readonly event: 'connected' | 'disconnected'; readonly address: string }
   | { readonly event: 'error'; readonly name: string; readonly message: string; readonly protocol: boolean; readonly typed: boolean; readonly address?: string }
-  | { readonly event: 'emitted'; readonly id: string; readonly ok: boolean; readonly name?: string; readonly message?: string; readonly typed?: boolean }
+  | {
+      readonly event: 'emitted';
+      readonly id: string;
+      readonly ok: boolean;
+      readonly name?: string;
+      readonly message?: string;
+      readonly typed?: boolean;
+      /** The error's `reason` field, when it has one (NsqUnconfirmedError: timeout or connection-lost). */
+      readonly reason?: string;
+    }
   | { readonly event: 'handled'; readonly topic: string; readonly bytes: number }
   | { readonly event: 'listening' }
   | { readonly event: 'listen-failed'; readonly name: string; readonly message: string }
