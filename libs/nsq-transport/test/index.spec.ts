@@ -33,6 +33,7 @@ describe('public API', () => {
       'NsqTimeoutError',
       'NsqTransportError',
       'NsqUnavailableError',
+      'NsqUnconfirmedError',
       'NsqUnsupportedError',
       'ServerNsq',
       'UnknownNsqOptionError',

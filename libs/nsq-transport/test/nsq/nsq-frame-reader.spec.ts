@@ -1,13 +1,8 @@
 import { NsqProtocolError } from '../../src/errors/nsq-protocol.error.js';
+import { encodeFrame } from '../../../../test/support/nsq-frames.js';
 import { NSQ_FRAME_TYPE, NsqFrameReader } from '../../src/nsq/nsq-frame-reader.js';
 
-const frame = (type: number, data: string | Buffer): Buffer => {
-  const body = Buffer.isBuffer(data) ? data : Buffer.from(data);
-  const head = Buffer.alloc(8);
-  head.writeInt32BE(body.length + 4, 0);
-  head.writeInt32BE(type, 4);
-  return Buffer.concat([head, body]);
-};
+const frame = encodeFrame;
 const message = (body: string) => frame(NSQ_FRAME_TYPE.message, Buffer.concat([Buffer.alloc(26), Buffer.from(body)]));
 
 const drain = (reader: NsqFrameReader) => {

@@ -1,4 +1,4 @@
-import { NsqTransportError } from '../../errors/nsq-transport.error.js';
+import { NsqjsShapeError } from './nsqjs-internals.js';
 
 /** The events of nsqjs 0.13's NSQDConnection the controller listens to. */
 export type NsqjsRdyConnectionEvent = 'ready' | 'closed' | 'message' | 'finished' | 'requeued' | 'backoff';
@@ -178,9 +178,9 @@ export class NsqjsRdyController {
       typeof config?.maxInFlight !== 'number' ||
       typeof config.maxBackoffDuration !== 'number'
     ) {
-      throw new NsqTransportError('nsqjs Reader internals changed (readerRdy, config.maxInFlight, config.maxBackoffDuration): cannot install the RDY controller');
+      throw new NsqjsShapeError('nsqjs Reader internals changed (readerRdy, config.maxInFlight, config.maxBackoffDuration): cannot install the RDY controller');
     }
-    if (current.connections.length > 0) throw new NsqTransportError('the RDY controller must be installed before the Reader connects');
+    if (current.connections.length > 0) throw new NsqjsShapeError('the RDY controller must be installed before the Reader connects');
     const controller = new NsqjsRdyController({ maxInFlight: config.maxInFlight, maxBackoffDurationMs: config.maxBackoffDuration * 1000 });
     internals.readerRdy = controller;
     return controller;

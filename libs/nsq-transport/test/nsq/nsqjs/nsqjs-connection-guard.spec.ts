@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { encodeFrame } from '../../../../../test/support/nsq-frames.js';
 import { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import * as nsqjs from 'nsqjs';
@@ -12,13 +13,7 @@ const { NSQDConnection, WriterNSQDConnection } = nsqjs as unknown as Record<'NSQ
 
 const POLICY: NsqjsConnectionPolicy = { tls: false, rejectUnauthorized: true, allowInsecureAuth: false, maxFrameBytes: 1024 };
 
-const frame = (type: number, data: Buffer | string): Buffer => {
-  const body = Buffer.isBuffer(data) ? data : Buffer.from(data);
-  const head = Buffer.alloc(8);
-  head.writeInt32BE(body.length + 4, 0);
-  head.writeInt32BE(type, 4);
-  return Buffer.concat([head, body]);
-};
+const frame = encodeFrame;
 const size = (n: number): Buffer => {
   const b = Buffer.alloc(8);
   b.writeInt32BE(n, 0);

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { EventEmitter } from 'node:events';
 import { Reader } from 'nsqjs';
-import { NsqTransportError } from '../../../src/errors/nsq-transport.error.js';
+import { NsqjsShapeError } from '../../../src/nsq/nsqjs/nsqjs-internals.js';
 import { NsqjsRdyController, type NsqjsRdyConnection, type NsqjsRdyControllerOptions } from '../../../src/nsq/nsqjs/nsqjs-rdy-controller.js';
 
 /** An nsqjs connection as the controller sees it: events in, RDY writes recorded. */
@@ -424,7 +424,7 @@ describe('NsqjsRdyController', () => {
     });
 
     it('refuses a Reader whose internals are not nsqjs 0.13’s', () => {
-      expect(() => NsqjsRdyController.install({})).toThrow(NsqTransportError);
+      expect(() => NsqjsRdyController.install({})).toThrow(NsqjsShapeError);
       expect(() => NsqjsRdyController.install({ readerRdy: { addConnection: () => undefined, connections: [{}] }, config: { maxInFlight: 1, maxBackoffDuration: 1 } })).toThrow(
         /before the Reader connects/,
       );
