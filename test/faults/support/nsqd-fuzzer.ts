@@ -206,8 +206,10 @@ export class NsqdFuzzer {
   }
 }
 
-/** A plan the client did not end, with what the client kept sending meanwhile. */
+/** A plan the client did not end, with what the client kept sending meanwhile (writes count as activity for its idle timeout). */
 function describeKept(entry: Entry): string {
-  const after = entry.connection.commands.slice(entry.commandsBefore).map((c) => [c.name, ...c.params].join(' '));
-  return `${describePlan(entry.plan)}; the client sent afterwards: ${after.length > 0 ? after.slice(0, 12).join(', ') + (after.length > 12 ? `, … (${after.length})` : '') : 'nothing'}`;
+  const counts = new Map<string, number>();
+  for (const command of entry.connection.commands.slice(entry.commandsBefore)) counts.set(command.name, (counts.get(command.name) ?? 0) + 1);
+  const sent = [...counts].map(([name, n]) => `${name} ×${n}`).join(', ');
+  return `${describePlan(entry.plan)}; the client sent afterwards: ${sent || 'nothing'}`;
 }
