@@ -58,8 +58,14 @@ export class NsqFrameReader {
     if (type !== NSQ_FRAME_TYPE.response && type !== NSQ_FRAME_TYPE.error && type !== NSQ_FRAME_TYPE.message) {
       throw this.violation(`an unknown frame type ${type}`);
     }
-    if (type === NSQ_FRAME_TYPE.message && size - 4 < NSQ_MESSAGE_HEADER_BYTES) {
-      throw this.violation(`a message frame of ${size - 4} bytes, shorter than its ${NSQ_MESSAGE_HEADER_BYTES}-byte header`);
+    if (type === NSQ_FRAME_TYPE.message) {
+      if (size - 4 < NSQ_MESSAGE_HEADER_BYTES) throw this.violation(`a message frame of ${size - 4} bytes, shorter than its ${NSQ_MESSAGE_HEADER_BYTES}-byte header`);
+      // nsqd's ids are 16 hex characters. nsqjs decodes them as text and cannot FIN or REQ any other:
+      // such a message could never be settled and would hold a unit of maxInFlight for good.
+      for (let at = start + 8 + 10; at < start + 8 + NSQ_MESSAGE_HEADER_BYTES; at++) {
+        const byte = head[at]!;
+        if (byte < 0x21 || byte > 0x7e) throw this.violation('a message id that is not 16 printable ASCII characters');
+      }
     }
     const data = head.subarray(start + 8, start + 4 + size);
     this.offset += 4 + size;
@@ -69,6 +75,11 @@ export class NsqFrameReader {
       this.offset = 0;
     }
     return { type, data };
+  }
+
+  /** Bytes received and not yet part of a complete frame. */
+  get pendingBytes(): number {
+    return this.unread;
   }
 
   /**

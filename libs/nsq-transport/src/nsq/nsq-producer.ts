@@ -193,7 +193,7 @@ export class NsqProducer {
       const leave = () => {
         if (this.batcher!.take(batch)) this.sendBatch(batch);
       };
-      if (lingerMs > 0) setTimeout(leave, lingerMs);
+      if (lingerMs > 0) batch.timer = setTimeout(leave, lingerMs);
       else setImmediate(leave);
     }
     return batch.done.then(undefined, (error: unknown) => {
@@ -203,6 +203,7 @@ export class NsqProducer {
   }
 
   private sendBatch(batch: NsqBatch): void {
+    clearTimeout(batch.timer);
     const count = batch.bodies.length;
     this.outbound(batch.topic, batch.bodies, 0, true, (error) => {
       this.release(count);

@@ -13,6 +13,8 @@ export class NsqBatch {
   readonly bodies: Buffer[] = [];
   /** MPUB body size so far: a 4-byte count, then a 4-byte size before each message. */
   bytes = 4;
+  /** The owner's timer that sends the batch after its linger time, if any. */
+  timer: NodeJS.Timeout | undefined;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
   private rejectDone!: (error: unknown) => void;

@@ -3,7 +3,7 @@ import { encodeFrame } from '../../../../test/support/nsq-frames.js';
 import { NSQ_FRAME_TYPE, NsqFrameReader } from '../../src/nsq/nsq-frame-reader.js';
 
 const frame = encodeFrame;
-const message = (body: string) => frame(NSQ_FRAME_TYPE.message, Buffer.concat([Buffer.alloc(26), Buffer.from(body)]));
+const message = (body: string) => frame(NSQ_FRAME_TYPE.message, Buffer.concat([Buffer.alloc(10), Buffer.from('0123456789abcdef'), Buffer.from(body)]));
 
 const drain = (reader: NsqFrameReader) => {
   const frames: Array<{ type: number; data: string }> = [];

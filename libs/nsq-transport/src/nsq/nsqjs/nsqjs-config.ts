@@ -27,9 +27,8 @@ export function toNsqjsConnectionConfig(options: ResolvedNsqConnectionOptions): 
   const heartbeatSeconds = Math.max(1, Math.round(options.heartbeatIntervalMs / 1000));
   const config: ConnectionConfigOptions = {
     heartbeatInterval: heartbeatSeconds,
-    // nsqd sends a heartbeat every interval; silence for 2.5 intervals means
-    // the peer is gone (or paused) even though the socket looks open.
-    idleTimeout: Math.ceil(heartbeatSeconds * 2.5),
+    // nsqjs's own idle timeout counts our writes as activity; the guard judges idleness (policy.idleTimeoutMs).
+    idleTimeout: 0,
     deflate: options.compression === 'deflate',
     deflateLevel: options.deflateLevel,
     snappy: options.compression === 'snappy',
@@ -37,7 +36,9 @@ export function toNsqjsConnectionConfig(options: ResolvedNsqConnectionOptions): 
     tlsVerification: options.tls?.rejectUnauthorized ?? true,
   };
   if (options.clientId !== undefined) config.clientId = options.clientId;
-  return { ...config, policy: connectionPolicy(options) };
+  // nsqd sends a heartbeat every interval; silence for 2.5 intervals means the peer is gone (or paused)
+  // even though the socket looks open.
+  return { ...config, policy: connectionPolicy(options, Math.ceil(heartbeatSeconds * 2.5) * 1000) };
 }
 
 /** Reader config: maxAttempts stays 0 because the transport enforces attempts itself (dead-letter). */
@@ -57,7 +58,7 @@ export function toNsqjsReaderConfig(options: ResolvedServerNsqOptions): NsqjsRea
   return config;
 }
 
-function connectionPolicy(options: ResolvedNsqConnectionOptions): NsqjsConnectionPolicy {
+function connectionPolicy(options: ResolvedNsqConnectionOptions, idleTimeoutMs: number): NsqjsConnectionPolicy {
   const tls = options.tls;
   const cas = tls?.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca as string | Buffer];
   return {
@@ -65,6 +66,7 @@ function connectionPolicy(options: ResolvedNsqConnectionOptions): NsqjsConnectio
     rejectUnauthorized: tls?.rejectUnauthorized ?? true,
     allowInsecureAuth: options.allowInsecureAuth,
     maxFrameBytes: MAX_FRAME_BYTES,
+    idleTimeoutMs,
     ...(tls?.servername !== undefined ? { servername: tls.servername } : {}),
     ...(cas !== undefined ? { ca: Buffer.concat(cas.map((ca) => toBuffer(ca))) } : {}),
     ...(tls?.key !== undefined ? { key: toBuffer(tls.key) } : {}),

@@ -25,6 +25,8 @@ export interface NsqjsConnectionPolicy {
   readonly allowInsecureAuth: boolean;
   /** Largest frame accepted from nsqd (a message plus its 30 bytes of framing); larger sizes fail the connection. */
   readonly maxFrameBytes: number;
+  /** nsqd silent this long (no frame, not even a heartbeat) fails the connection; 0 = never. */
+  readonly idleTimeoutMs: number;
 }
 
 /** How long a graceful close waits for nsqd to close its side before the socket is destroyed. */
@@ -76,6 +78,9 @@ export function guardNsqjsConnection(connection: unknown, policy: NsqjsConnectio
   let encrypted = false;
   let closing = false;
   let failed = false;
+  let lastHeard = Date.now();
+  let idleTimer: NodeJS.Timeout | undefined;
+  const isPublisher = machine.afterIdentify() === 'READY_SEND';
 
   const isClosed = (): boolean => machine.current_state_name === 'CLOSED';
   /** Fails the connection once; what follows from the same breakage (stream errors, a cut socket) is an echo. */
@@ -88,7 +93,7 @@ export function guardNsqjsConnection(connection: unknown, policy: NsqjsConnectio
     new NsqProtocolError(`nsqd at ${address} ${what}; dropping the connection`, address, cause === undefined ? undefined : { cause });
 
   conn.receiveData = (data: Buffer) => {
-    conn.lastReceivedTimestamp = Date.now();
+    conn.lastReceivedTimestamp = lastHeard = Date.now();
     frames.push(data);
     try {
       // Stops as soon as a frame closes the connection or hands the rest of the stream to a decompressor.
@@ -98,6 +103,9 @@ export function guardNsqjsConnection(connection: unknown, policy: NsqjsConnectio
         } else if (frame.type === NSQ_FRAME_TYPE.error) {
           // nsqjs's ERROR state tells E_FIN_FAILED & co. (connection stays open) from fatal errors by this text.
           machine.goto('ERROR', new Error(frame.data.toString()));
+          // A publisher never sends FIN/REQ/TOUCH: for it no error is the non-fatal kind, and nsqjs would
+          // otherwise switch it to a consumer's state, where publish answers are no longer matched.
+          if (isPublisher && machine.current_state_name === 'READY_RECV') machine.goto('CLOSED');
         } else {
           conn.lastMessageTimestamp = conn.lastReceivedTimestamp;
           machine.raise('consumeMessage', conn.createMessage(frame.data));
@@ -105,6 +113,25 @@ export function guardNsqjsConnection(connection: unknown, policy: NsqjsConnectio
       }
     } catch (error) {
       fail(error instanceof NsqProtocolError ? error : protocolError(`sent a frame that could not be handled (${describe(error)})`, error));
+    }
+  };
+
+  // nsqjs's idle timeout is a socket timeout, which our own writes (RDY, FIN) keep resetting: a silent
+  // nsqd would never be dropped while we write to it. Idleness is judged by what nsqd sends.
+  const registerStreamListeners = conn.registerStreamListeners.bind(conn);
+  conn.registerStreamListeners = (socket) => {
+    // Before nsqjs's own 'end' handler, which closes the connection without a word.
+    socket.on('end', () => {
+      if (!closing && frames.pendingBytes > 0) fail(protocolError(`closed the connection in the middle of a frame (${frames.pendingBytes} bytes of it received)`));
+    });
+    registerStreamListeners(socket);
+    if (idleTimer === undefined && policy.idleTimeoutMs > 0) {
+      lastHeard = Date.now();
+      idleTimer = setInterval(() => {
+        if (Date.now() - lastHeard >= policy.idleTimeoutMs) fail(protocolError(`sent nothing for ${policy.idleTimeoutMs} ms, not even a heartbeat`));
+      }, Math.max(100, Math.floor(policy.idleTimeoutMs / 5)));
+      idleTimer.unref();
+      conn.once('closed', () => clearInterval(idleTimer));
     }
   };
 

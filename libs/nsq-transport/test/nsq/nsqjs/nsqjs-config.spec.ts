@@ -14,13 +14,13 @@ describe('toNsqjsConnectionConfig', () => {
   it('maps the defaults, leaving optional fields out', () => {
     expect(toNsqjsConnectionConfig(connection())).toStrictEqual({
       heartbeatInterval: 30,
-      idleTimeout: 75,
+      idleTimeout: 0,
       deflate: false,
       deflateLevel: 6,
       snappy: false,
       tls: false,
       tlsVerification: true,
-      policy: { tls: false, rejectUnauthorized: true, allowInsecureAuth: false, maxFrameBytes: MAX_FRAME_BYTES },
+      policy: { tls: false, rejectUnauthorized: true, allowInsecureAuth: false, maxFrameBytes: MAX_FRAME_BYTES, idleTimeoutMs: 75_000 },
     });
   });
 
@@ -31,8 +31,8 @@ describe('toNsqjsConnectionConfig', () => {
     [3000, 3, 8],
     [5000, 5, 13],
     [60_000, 60, 150],
-  ])('turns a heartbeat of %p ms into %p s, with an idle timeout of %p s', (heartbeatIntervalMs, heartbeatInterval, idleTimeout) => {
-    expect(toNsqjsConnectionConfig(connection({ heartbeatIntervalMs }))).toMatchObject({ heartbeatInterval, idleTimeout });
+  ])('turns a heartbeat of %p ms into %p s, with an idle timeout of %p s judged by the guard (nsqjs\'s own off)', (heartbeatIntervalMs, heartbeatInterval, idleTimeout) => {
+    expect(toNsqjsConnectionConfig(connection({ heartbeatIntervalMs }))).toMatchObject({ heartbeatInterval, idleTimeout: 0, policy: { idleTimeoutMs: idleTimeout * 1000 } });
   });
 
   it.each<[ResolvedNsqConnectionOptions['compression'], boolean, boolean]>([
@@ -134,6 +134,6 @@ describe('toNsqjsReaderConfig', () => {
   });
 
   it('keeps the connection settings', () => {
-    expect(toNsqjsReaderConfig(server({ heartbeatIntervalMs: 5000, clientId: 'saver' }))).toMatchObject({ heartbeatInterval: 5, idleTimeout: 13, clientId: 'saver' });
+    expect(toNsqjsReaderConfig(server({ heartbeatIntervalMs: 5000, clientId: 'saver' }))).toMatchObject({ heartbeatInterval: 5, idleTimeout: 0, clientId: 'saver' });
   });
 });

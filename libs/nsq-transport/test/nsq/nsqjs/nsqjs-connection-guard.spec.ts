@@ -11,7 +11,7 @@ import type { NsqjsConnection } from '../../../src/nsq/nsqjs/nsqjs-internals.js'
 // nsqjs exports its connection classes; @types/nsqjs does not declare them.
 const { NSQDConnection, WriterNSQDConnection } = nsqjs as unknown as Record<'NSQDConnection' | 'WriterNSQDConnection', new (...args: never[]) => unknown>;
 
-const POLICY: NsqjsConnectionPolicy = { tls: false, rejectUnauthorized: true, allowInsecureAuth: false, maxFrameBytes: 1024 };
+const POLICY: NsqjsConnectionPolicy = { tls: false, rejectUnauthorized: true, allowInsecureAuth: false, maxFrameBytes: 1024, idleTimeoutMs: 0 };
 
 const frame = encodeFrame;
 const size = (n: number): Buffer => {
@@ -66,6 +66,35 @@ describe('guardNsqjsConnection', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBeInstanceOf(NsqProtocolError);
       expect((errors[0] as NsqProtocolError).address).toBe('nsqd.example:4150');
+      expect(machine.current_state_name).toBe('CLOSED');
+    });
+
+    it('fails the connection on a message id nsqjs could never FIN (not 16 printable ASCII characters)', () => {
+      const { conn, machine, errors, messages } = connection();
+      machine.goto('READY_RECV');
+      conn.receiveData(frame(2, Buffer.concat([Buffer.alloc(8), Buffer.from([0, 1]), Buffer.from('0123456789abcde\u00e9'.slice(0, 15)), Buffer.from([0xc3]), Buffer.from('body')])));
+      expect(messages).toEqual([]);
+      expect(errors[0]).toBeInstanceOf(NsqProtocolError);
+      expect(errors[0]!.message).toMatch(/message id/);
+    });
+
+    it('reports a peer that closes in the middle of a frame', () => {
+      const { conn, machine, errors } = connection();
+      const socket = Object.assign(new PassThrough(), { setTimeout: () => undefined }) as unknown as Socket;
+      conn.registerStreamListeners(socket);
+      machine.goto('READY_RECV');
+      conn.receiveData(frame(0, 'OK').subarray(0, 6));
+      socket.emit('end');
+      expect(errors[0]).toBeInstanceOf(NsqProtocolError);
+      expect(errors[0]!.message).toMatch(/in the middle of a frame \(6 bytes/);
+      expect(machine.current_state_name).toBe('CLOSED');
+    });
+
+    it("keeps a publisher's connection from being turned into a consumer's by an error nsqd never sends to publishers", () => {
+      const { conn, machine, errors } = connection({}, WriterNSQDConnection as never);
+      machine.goto('READY_SEND');
+      conn.receiveData(frame(1, 'E_FIN_FAILED FIN 0123 failed'));
+      expect(errors).toHaveLength(1);
       expect(machine.current_state_name).toBe('CLOSED');
     });
 
@@ -234,6 +263,24 @@ describe('guardNsqjsConnection', () => {
       conn.conn = null;
       expect(() => machine.goto('CLOSED')).not.toThrow();
     });
+  });
+
+  it('fails a connection whose nsqd sends nothing, not even a heartbeat, for idleTimeoutMs, whatever we write to it', async () => {
+    const { conn, machine, errors } = connection({ idleTimeoutMs: 300 });
+    const socket = Object.assign(new PassThrough(), { setTimeout: () => undefined }) as unknown as Socket;
+    conn.registerStreamListeners(socket);
+    machine.goto('READY_RECV');
+    const writes = setInterval(() => conn.write(Buffer.from('RDY 1\n')), 50);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error('not dropped')), 10_000);
+        conn.once('error', () => (clearTimeout(deadline), resolve()));
+      });
+    } finally {
+      clearInterval(writes);
+    }
+    expect(errors[0]).toBeInstanceOf(NsqProtocolError);
+    expect(errors[0]!.message).toMatch(/sent nothing for 300 ms/);
   });
 
   it("passes a socket error on once (nsqjs raises it as 'error' and 'connection_error')", () => {
