@@ -10,3 +10,4 @@ export * from './nsq-handler-config.error.js';
 export * from './nsq-unsupported.error.js';
 export * from './nsq-security.error.js';
 export * from './nsq-protocol.error.js';
+export * from './unknown-nsq-option.error.js';
