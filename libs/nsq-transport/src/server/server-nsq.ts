@@ -98,7 +98,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   }
 
   private async start(): Promise<void> {
-    this.routes ??= buildNsqRoutes(this.getHandlers(), this.options.channel);
+    this.routes ??= buildNsqRoutes(this.getHandlers(), this.options);
     const routes = this.routes;
     const prepared = new Set<string>();
     const prepareTopology = async () => {
