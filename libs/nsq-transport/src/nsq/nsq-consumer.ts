@@ -186,9 +186,9 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
   }
 
   private onMessage(active: ActiveRoute<R>, message: Message): void {
-    const held = this.inFlight.get(active.key, message.id);
-    if (held) return this.onRedelivery(active, held, message);
     const delivery = new NsqDelivery(message, active.route.topic, active.route.channel);
+    const held = this.inFlight.get(active.key, delivery.id);
+    if (held) return this.onRedelivery(active, held, message);
     // Arrived after close began: straight back to nsqd, for another consumer.
     if (this.closing) return this.settle(delivery, REQUEUE_NOW);
     this.inFlight.add(active.key, delivery);

@@ -1,6 +1,6 @@
 import type { Message } from 'nsqjs';
 import { NSQD_LIMITS } from '../constants.js';
-import { nsqjsMessageTimeouts } from './nsqjs/index.js';
+import { nsqjsMessageTimeoutMs } from './nsqjs/index.js';
 
 /** How a delivery ended; `undefined` while it is still open. */
 export type NsqSettlement = 'finished' | 'requeued';
@@ -41,7 +41,7 @@ export class NsqDelivery {
     this.id = message.id;
     this.receivedAt = now;
     this.touchedAt = now;
-    this.timeoutMs = nsqjsMessageTimeouts(message).msgTimeoutMs;
+    this.timeoutMs = nsqjsMessageTimeoutMs(message);
   }
 
   /** The nsqjs message nsqd holds in flight now (the latest copy). */
@@ -133,7 +133,7 @@ export class NsqDelivery {
     this.current = message;
     this.copies += 1;
     this.touchedAt = now;
-    this.timeoutMs = nsqjsMessageTimeouts(message).msgTimeoutMs;
+    this.timeoutMs = nsqjsMessageTimeoutMs(message);
     return previous;
   }
 }

@@ -1,5 +1,4 @@
 import type { Message } from 'nsqjs';
-import { NSQD_LIMITS } from '../../constants.js';
 
 /**
  * nsqjs 0.13's Message, as far as this file reads or sets it: `createMessage`
@@ -8,7 +7,6 @@ import { NSQD_LIMITS } from '../../constants.js';
  */
 interface NsqjsMessageInternals {
   msgTimeout?: unknown;
-  maxMsgTimeout?: unknown;
   hasResponded: boolean;
   trackTimeoutId?: NodeJS.Timeout | null;
 }
@@ -16,26 +14,16 @@ interface NsqjsMessageInternals {
 /** nsqd's default `--msg-timeout`: what a connection without feature negotiation gets. */
 const DEFAULT_MSG_TIMEOUT_MS = 60_000;
 
-/** The timeouts nsqd applies to one delivered message, in milliseconds. */
-export interface NsqjsMessageTimeouts {
-  /** Time nsqd waits for FIN/REQ/TOUCH before redelivering (`msg_timeout` from IDENTIFY). */
-  readonly msgTimeoutMs: number;
-  /** Longest nsqd lets TOUCH extend a message from its delivery (`max_msg_timeout`). */
-  readonly maxMsgTimeoutMs: number;
-}
-
 /**
- * The timeouts nsqd negotiated, in IDENTIFY, for the connection that
- * delivered `message`: nsqd may clamp a requested `msgTimeoutMs`, so this,
- * not the option, is what a TOUCH schedule must be based on. Falls back to
- * nsqd's defaults if the fields are missing (they never are on 0.13).
+ * The message timeout nsqd negotiated, in IDENTIFY, for the connection that
+ * delivered `message` (ms): nsqd may clamp a requested `msgTimeoutMs`, so
+ * this, not the option, is what a TOUCH schedule must be based on. Falls back
+ * to nsqd's default if the field is missing (it never is on 0.13). A number,
+ * not an object: it is read for every message.
  */
-export function nsqjsMessageTimeouts(message: Message): NsqjsMessageTimeouts {
-  const internals = message as unknown as NsqjsMessageInternals;
-  return {
-    msgTimeoutMs: positive(internals.msgTimeout) ?? DEFAULT_MSG_TIMEOUT_MS,
-    maxMsgTimeoutMs: positive(internals.maxMsgTimeout) ?? NSQD_LIMITS.maxMsgTimeoutMs,
-  };
+export function nsqjsMessageTimeoutMs(message: Message): number {
+  const timeout = (message as unknown as NsqjsMessageInternals).msgTimeout;
+  return typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_MSG_TIMEOUT_MS;
 }
 
 /**
@@ -49,8 +37,4 @@ export function markNsqjsMessageAnswered(message: Message): void {
   internals.hasResponded = true;
   if (internals.trackTimeoutId) clearTimeout(internals.trackTimeoutId);
   internals.trackTimeoutId = null;
-}
-
-function positive(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }

@@ -52,16 +52,14 @@ describe('the nsqjs internals the transport relies on', () => {
     expect(String(exported['Writer']!.prototype['connect'])).toContain('this.conn =');
   });
 
-  it("NSQDConnection.createMessage copies the negotiated timeouts onto each Message (nsqjs-message.ts reads them there)", () => {
+  it("NSQDConnection.createMessage copies the negotiated msg_timeout onto each Message (nsqjs-message.ts reads it there)", () => {
     const conn = new exported['NSQDConnection']!('nsqd.example', 4150, 'topic', 'channel', {}) as Record<string, unknown> & { createMessage(raw: Buffer): Record<string, unknown> };
     conn['msgTimeout'] = 1_500;
-    conn['maxMsgTimeout'] = 90_000;
     const raw = Buffer.alloc(28);
     raw.write('0123456789abcdef', 10, 'latin1');
     const message = conn.createMessage(raw);
     expect(message).toBeInstanceOf(nsqjs.Message);
     expect(message['msgTimeout']).toBe(1_500);
-    expect(message['maxMsgTimeout']).toBe(90_000);
     // What markNsqjsMessageAnswered sets and clears.
     expect(message['hasResponded']).toBe(false);
     expect(message).toHaveProperty('trackTimeoutId');

@@ -1,16 +1,15 @@
-import { markNsqjsMessageAnswered, nsqjsMessageTimeouts } from '../../../src/nsq/nsqjs/nsqjs-message.js';
+import { markNsqjsMessageAnswered, nsqjsMessageTimeoutMs } from '../../../src/nsq/nsqjs/nsqjs-message.js';
 import { nsqjsMessage } from '../../support/nsqjs-message.js';
 
-describe('nsqjsMessageTimeouts', () => {
-  it("reads the timeouts nsqjs copied from the connection's IDENTIFY answer", () => {
-    expect(nsqjsMessageTimeouts(nsqjsMessage({ msgTimeoutMs: 1_234, maxMsgTimeoutMs: 56_789 }))).toEqual({ msgTimeoutMs: 1_234, maxMsgTimeoutMs: 56_789 });
+describe('nsqjsMessageTimeoutMs', () => {
+  it("reads the msg_timeout nsqjs copied from the connection's IDENTIFY answer", () => {
+    expect(nsqjsMessageTimeoutMs(nsqjsMessage({ msgTimeoutMs: 1_234 }))).toBe(1_234);
   });
 
-  it.each([0, -1, Number.NaN, undefined])("falls back to nsqd's defaults for a msg_timeout of %p", (value) => {
+  it.each([0, -1, Number.NaN, undefined])("falls back to nsqd's default for a msg_timeout of %p", (value) => {
     const message = nsqjsMessage();
-    (message as unknown as { msgTimeout: unknown; maxMsgTimeout: unknown }).msgTimeout = value;
-    (message as unknown as { msgTimeout: unknown; maxMsgTimeout: unknown }).maxMsgTimeout = value;
-    expect(nsqjsMessageTimeouts(message)).toEqual({ msgTimeoutMs: 60_000, maxMsgTimeoutMs: 900_000 });
+    (message as unknown as { msgTimeout: unknown }).msgTimeout = value;
+    expect(nsqjsMessageTimeoutMs(message)).toBe(60_000);
   });
 });
 
