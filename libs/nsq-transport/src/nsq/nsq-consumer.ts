@@ -70,7 +70,8 @@ const REQUEUE_NOW: NsqSettlementAction = { kind: 'requeue', delayMs: 0, backoff:
  * (lookupd discovery, topics and channels created up front), readiness
  * (`listen()` resolves when every subscription is acknowledged), the one
  * in-flight registry, TOUCH while a handler runs, the drain on close and
- * dead-lettering. Knows nothing of Nest beyond a logger: the owner's
+ * dead-lettering. Of Nest it knows a logger and, through the settlement
+ * policy, HttpException (a ValidationPipe's refusal is poison); the owner's
  * `handle` hook runs the handlers.
  *
  * One path settles everything (`settle`): FIN after success; REQ with the
@@ -106,11 +107,10 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     const readerConfig = toNsqjsReaderConfig(options);
     this.active = routes.map((route, index) => {
       const config = route.maxInFlight === undefined ? readerConfig : { ...readerConfig, maxInFlight: route.maxInFlight };
-      const active: ActiveRoute<R> = { route, key: `${index}:`, subscription: undefined as unknown as NsqSubscriptionPort };
-      const subscriptionHooks = this.subscriptionHooks(active);
-      const subscription = factories.subscription?.(route, config, subscriptionHooks, options.lookupdPollIntervalMs) ??
-        new NsqSubscription(route.topic, route.channel, config, subscriptionHooks, options.lookupdPollIntervalMs);
-      return Object.assign(active, { subscription });
+      const hooks = this.subscriptionHooks(index);
+      const subscription =
+        factories.subscription?.(route, config, hooks, options.lookupdPollIntervalMs) ?? new NsqSubscription(route.topic, route.channel, config, hooks, options.lookupdPollIntervalMs);
+      return { route, subscription, key: `${index}:` };
     });
   }
 
@@ -169,19 +169,22 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     return this.closing;
   }
 
-  private subscriptionHooks(active: ActiveRoute<R>): NsqSubscriptionHooks {
-    const { topic, channel } = active.route;
+  /** The hooks of subscription `index`; they only fire once it started, so `this.active[index]` exists. */
+  private subscriptionHooks(index: number): NsqSubscriptionHooks {
+    const active = () => this.active[index]!;
     return {
-      onMessage: (message) => this.onMessage(active, message),
+      onMessage: (message) => this.onMessage(active(), message),
       onSubscribed: (address) => {
+        const { topic, channel } = active().route;
         this.logger.log(`Subscribed to ${topic}/${channel} on nsqd ${address}`);
         this.hooks.onSubscribed({ address, topic, channel });
       },
       onUnsubscribed: (address) => {
+        const { topic, channel } = active().route;
         if (!this.closing) this.logger.warn(`Lost nsqd ${address} for ${topic}/${channel}; reconnecting`);
         this.hooks.onUnsubscribed({ address, topic, channel });
       },
-      onError: (error, failures) => this.reportError(error, active.route, failures),
+      onError: (error, failures) => this.reportError(error, active().route, failures),
     };
   }
 
