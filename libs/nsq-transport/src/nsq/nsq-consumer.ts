@@ -57,8 +57,8 @@ export type NsqConsumerLogger = Pick<LoggerService, 'log' | 'warn' | 'error'>;
 interface ActiveRoute<R> {
   readonly route: R;
   readonly subscription: NsqSubscriptionPort;
-  /** Registry key prefix, unique per subscription. */
-  readonly key: string;
+  /** Its number: the registry's bucket. */
+  readonly index: number;
 }
 
 const FINISH: NsqSettlementAction = { kind: 'finish' };
@@ -87,7 +87,7 @@ const REQUEUE_NOW: NsqSettlementAction = { kind: 'requeue', delayMs: 0, backoff:
  */
 export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
   private readonly active: ReadonlyArray<ActiveRoute<R>>;
-  private readonly inFlight = new NsqInFlight();
+  private readonly inFlight: NsqInFlight;
   private readonly topology: NsqTopology;
   /** Deliveries past `maxHandlerTimeMs`: no longer touched, reported once. */
   private readonly overtime = new WeakSet<NsqDelivery>();
@@ -103,6 +103,7 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     private readonly logger: NsqConsumerLogger,
     private readonly factories: NsqConsumerFactories = {},
   ) {
+    this.inFlight = new NsqInFlight(routes.length);
     this.topology = new NsqTopology(options.lookupdHttpAddresses, routes, options.createTopology, HTTP_TIMEOUT_MS, (error) => this.reportError(error));
     const readerConfig = toNsqjsReaderConfig(options);
     this.active = routes.map((route, index) => {
@@ -110,7 +111,7 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
       const hooks = this.subscriptionHooks(index);
       const subscription =
         factories.subscription?.(route, config, hooks, options.lookupdPollIntervalMs) ?? new NsqSubscription(route.topic, route.channel, config, hooks, options.lookupdPollIntervalMs);
-      return { route, subscription, key: `${index}:` };
+      return { route, subscription, index };
     });
   }
 
@@ -190,11 +191,11 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
 
   private onMessage(active: ActiveRoute<R>, message: Message): void {
     const delivery = new NsqDelivery(message, active.route.topic, active.route.channel);
-    const held = this.inFlight.get(active.key, delivery.id);
+    const held = this.inFlight.get(active.index, delivery.id);
     if (held) return this.onRedelivery(active, held, message);
     // Arrived after close began: straight back to nsqd, for another consumer.
     if (this.closing) return this.settle(delivery, REQUEUE_NOW);
-    this.inFlight.add(active.key, delivery);
+    this.inFlight.add(active.index, delivery);
     this.keepAlive(delivery);
     const release = () => this.release(active, delivery);
     const early = decideOnArrival(delivery.attempts, this.options);
@@ -299,11 +300,15 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
   }
 
   private release(active: ActiveRoute<R>, delivery: NsqDelivery): void {
-    this.inFlight.delete(active.key, delivery);
-    if (this.inFlight.size === 0) this.stopSweeping();
+    this.inFlight.delete(active.index, delivery);
   }
 
-  /** Keeps `delivery` in flight at nsqd while its handler runs, by a sweep over the registry. */
+  /**
+   * Keeps `delivery` in flight at nsqd while its handler runs, by a sweep
+   * over the registry. The sweep stops itself once it finds nothing held (not
+   * on every release: at one message in flight that would be a timer created
+   * and cleared per message).
+   */
   private keepAlive(delivery: NsqDelivery): void {
     if (!this.options.autoTouch) return;
     const every = delivery.msgTimeoutMs * TOUCH_SWEEP_FRACTION;
@@ -314,6 +319,7 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
   }
 
   private sweep(): void {
+    if (this.inFlight.size === 0) return this.stopSweeping();
     const now = Date.now();
     for (const delivery of this.inFlight.values()) {
       if (delivery.isSettled || this.overtime.has(delivery)) continue;

@@ -3,42 +3,51 @@ import type { NsqDelivery } from './nsq-delivery.js';
 /**
  * The consumer's one record of the messages it holds: every delivery from
  * arrival until its handler has returned and its settlement (a dead-letter
- * publish included) is done. Keyed by subscription and message id, so a
- * redelivery of a message still being handled is recognised; its size is what
- * a drain waits on.
+ * publish included) is done. One bucket per subscription, keyed by message
+ * id, so a redelivery of a message still being handled is recognised; its
+ * size is what a drain waits on.
  */
 export class NsqInFlight {
-  private readonly deliveries = new Map<string, NsqDelivery>();
+  private readonly buckets: ReadonlyArray<Map<string, NsqDelivery>>;
+  private count = 0;
   private readonly emptied = new Set<() => void>();
 
+  /** `subscriptions`: how many subscriptions share it, numbered from 0. */
+  constructor(subscriptions: number) {
+    this.buckets = Array.from({ length: subscriptions }, () => new Map<string, NsqDelivery>());
+  }
+
   get size(): number {
-    return this.deliveries.size;
+    return this.count;
   }
 
-  /** The delivery of message `id` held for `subscription` (a key unique per subscription), if any. */
-  get(subscription: string, id: string): NsqDelivery | undefined {
-    return this.deliveries.get(subscription + id);
+  /** The delivery of message `id` held for subscription number `subscription`, if any. */
+  get(subscription: number, id: string): NsqDelivery | undefined {
+    return this.buckets[subscription]!.get(id);
   }
 
-  add(subscription: string, delivery: NsqDelivery): void {
-    this.deliveries.set(subscription + delivery.id, delivery);
+  add(subscription: number, delivery: NsqDelivery): void {
+    const bucket = this.buckets[subscription]!;
+    if (!bucket.has(delivery.id)) this.count += 1;
+    bucket.set(delivery.id, delivery);
   }
 
-  delete(subscription: string, delivery: NsqDelivery): void {
-    const key = subscription + delivery.id;
+  delete(subscription: number, delivery: NsqDelivery): void {
+    const bucket = this.buckets[subscription]!;
     // Only the entry of this delivery: never one a later arrival of the same id put there.
-    if (this.deliveries.get(key) !== delivery) return;
-    this.deliveries.delete(key);
-    if (this.deliveries.size === 0) for (const resolve of [...this.emptied]) resolve();
+    if (bucket.get(delivery.id) !== delivery) return;
+    bucket.delete(delivery.id);
+    this.count -= 1;
+    if (this.count === 0) for (const resolve of [...this.emptied]) resolve();
   }
 
-  values(): IterableIterator<NsqDelivery> {
-    return this.deliveries.values();
+  *values(): IterableIterator<NsqDelivery> {
+    for (const bucket of this.buckets) yield* bucket.values();
   }
 
   /** Resolves once nothing is held, or after `timeoutMs` (true if it emptied). */
   whenEmpty(timeoutMs: number): Promise<boolean> {
-    if (this.deliveries.size === 0) return Promise.resolve(true);
+    if (this.count === 0) return Promise.resolve(true);
     if (timeoutMs <= 0) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const done = (emptied: boolean) => {

@@ -46,6 +46,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private readonly routes = new Map<string, Map<string, ServerRoute>>();
   private consumer: NsqConsumer<ServerRoute> | undefined;
   private closing: Promise<void> | undefined;
+  /** Whether Nest (a tracer) set processing hooks. */
+  private processingHooks = false;
 
   constructor(options: ServerNsqOptions) {
     super();
@@ -88,17 +90,25 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
     return this.consumer.readers as T;
   }
 
-  /** Decodes one message and runs its handlers; rejects with what failed, for the consumer to settle on. */
-  async handleMessage(delivery: NsqDelivery, route: ServerRoute): Promise<void> {
+  /**
+   * Decodes one message and runs its handlers; rejects with what failed, for
+   * the consumer to settle on. Not async: with a synchronous deserializer (the
+   * built-in ones) no promise is added per message.
+   */
+  handleMessage(delivery: NsqDelivery, route: ServerRoute): Promise<void> {
     let data: unknown;
     try {
       data = this.bodyDeserializer.deserialize(delivery.message.body, route.decodeOptions);
-      if (isPromiseLike(data)) data = await data;
     } catch (error) {
-      // Never the error's message: a parser quotes the body it could not read.
-      throw new NsqDecodeError(`the body cannot be decoded by ${this.bodyDeserializer.constructor.name} (${errorName(error)})`, { cause: error });
+      return Promise.reject(this.decodeError(error));
     }
-    await this.handleEvent(route.topic, { pattern: route.topic, data }, new NsqContext([delivery]));
+    if (isPromiseLike(data)) {
+      return Promise.resolve(data).then(
+        (decoded) => this.handleEvent(route.topic, { pattern: route.topic, data: decoded }, new NsqContext([delivery])),
+        (error: unknown) => Promise.reject(this.decodeError(error)),
+      );
+    }
+    return this.handleEvent(route.topic, { pattern: route.topic, data }, new NsqContext([delivery]));
   }
 
   /**
@@ -106,22 +116,34 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
    * processing hooks and awaits each one's result (an Observable until it
    * completes or errors). Rejects with the first failure once all are done.
    */
-  override async handleEvent(pattern: string, packet: ReadPacket, context: NsqContext): Promise<void> {
-    const route = this.routes.get(pattern)?.get(context.getChannel());
-    if (!route) throw new NsqHandlerConfigError(`no handler for ${pattern}/${context.getChannel()}`, pattern);
-    if (route.handlers.length === 1) return this.runHandler(route.handlers[0]!, packet.data, context);
-    const results = await Promise.allSettled(route.handlers.map((handler) => this.runHandler(handler, packet.data, context)));
-    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed) throw failed.reason;
+  override handleEvent(pattern: string, packet: ReadPacket, context: NsqContext): Promise<void> {
+    const handlers = this.routes.get(pattern)?.get(context.getChannel())?.handlers;
+    if (!handlers) return Promise.reject(new NsqHandlerConfigError(`no handler for ${pattern}/${context.getChannel()}`, pattern));
+    if (handlers.length === 1) return this.runHandler(handlers[0]!, packet.data, context);
+    return Promise.allSettled(handlers.map((handler) => this.runHandler(handler, packet.data, context))).then((results) => {
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    });
   }
 
+  override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
+    this.processingHooks = true;
+    super.setOnProcessingStartHook(hook);
+  }
+
+  override setOnProcessingEndHook(hook: Parameters<Server['setOnProcessingEndHook']>[0]): void {
+    this.processingHooks = true;
+    super.setOnProcessingEndHook(hook);
+  }
+
+  /** One handler inside the processing hooks; without hooks set, the base ones do nothing and are skipped (the hot path). */
   private runHandler(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
+    if (!this.processingHooks) return this.invoke(handler, data, context);
     return new Promise<void>((resolve, reject) => {
       // The hook may drop the promise `done` returns (a tracer's `storage.run(…, done)`), so nothing may reject out of it.
       this.runWithProcessingHooks(context, async (runEndHook) => {
         try {
-          const result: unknown = await handler(data, context);
-          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          await this.invoke(handler, data, context);
           resolve();
         } catch (error) {
           reject(error);
@@ -130,6 +152,17 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
         }
       });
     });
+  }
+
+  private async invoke(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
+    const result: unknown = await handler(data, context);
+    // An Observable result succeeds when it completes and fails when it errors.
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  private decodeError(error: unknown): NsqDecodeError {
+    // Never the error's message: a parser quotes the body it could not read.
+    return new NsqDecodeError(`the body cannot be decoded by ${this.bodyDeserializer.constructor.name} (${errorName(error)})`, { cause: error });
   }
 
   private async start(): Promise<void> {
