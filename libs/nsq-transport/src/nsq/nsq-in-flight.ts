@@ -1,4 +1,5 @@
 import type { NsqDelivery } from './nsq-delivery.js';
+import { PendingCount } from './pending-count.js';
 
 /**
  * The consumer's one record of the messages it holds: every delivery from
@@ -9,8 +10,8 @@ import type { NsqDelivery } from './nsq-delivery.js';
  */
 export class NsqInFlight {
   private readonly buckets: ReadonlyArray<Map<string, NsqDelivery>>;
-  private count = 0;
-  private readonly emptied = new Set<() => void>();
+  /** How many deliveries the buckets hold, and the bounded wait for none (the drain). */
+  private readonly held = new PendingCount();
 
   /** `subscriptions`: how many subscriptions share it, numbered from 0. */
   constructor(subscriptions: number) {
@@ -18,7 +19,7 @@ export class NsqInFlight {
   }
 
   get size(): number {
-    return this.count;
+    return this.held.size;
   }
 
   /** The delivery of message `id` held for subscription number `subscription`, if any. */
@@ -28,7 +29,7 @@ export class NsqInFlight {
 
   add(subscription: number, delivery: NsqDelivery): void {
     const bucket = this.buckets[subscription]!;
-    if (!bucket.has(delivery.id)) this.count += 1;
+    if (!bucket.has(delivery.id)) this.held.add();
     bucket.set(delivery.id, delivery);
   }
 
@@ -37,8 +38,7 @@ export class NsqInFlight {
     // Only the entry of this delivery: never one a later arrival of the same id put there.
     if (bucket.get(delivery.id) !== delivery) return;
     bucket.delete(delivery.id);
-    this.count -= 1;
-    if (this.count === 0) for (const resolve of [...this.emptied]) resolve();
+    this.held.done();
   }
 
   *values(): IterableIterator<NsqDelivery> {
@@ -47,17 +47,6 @@ export class NsqInFlight {
 
   /** Resolves once nothing is held, or after `timeoutMs` (true if it emptied). */
   whenEmpty(timeoutMs: number): Promise<boolean> {
-    if (this.count === 0) return Promise.resolve(true);
-    if (timeoutMs <= 0) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const done = (emptied: boolean) => {
-        clearTimeout(timer);
-        this.emptied.delete(onEmpty);
-        resolve(emptied);
-      };
-      const onEmpty = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      this.emptied.add(onEmpty);
-    });
+    return this.held.whenZero(timeoutMs);
   }
 }
