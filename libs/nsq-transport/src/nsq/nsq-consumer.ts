@@ -357,7 +357,6 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     await nextMacrotask();
     for (const { subscription } of this.active) subscription.close();
     await this.deadLetters?.close(HTTP_TIMEOUT_MS);
-    this.logger.log('NSQ consumer closed');
   }
 
   private createDeadLetterPublisher(): NsqDeadLetterPublisher {
