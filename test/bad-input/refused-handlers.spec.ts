@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Controller, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
-import { InvalidNsqOptionError, NsqHandlerConfigError, ServerNsq } from 'nestjs-transport-nsq';
+import { InvalidNsqOptionError, NsqHandlerConfigError, ServerNsq, type ServerNsqOptions } from 'nestjs-transport-nsq';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import { recordBadInputs } from './bad-input-tally.js';
 
@@ -28,6 +28,8 @@ const BAD_HANDLERS: Array<[string, Type<unknown>]> = [
   ['maxInFlight 0 in extras', controllerWith((t, m, d) => EventPattern('fine.topic', { channel: 'c', maxInFlight: 0 })(t, m, d))],
   ['maxInFlight 1.5 in extras', controllerWith((t, m, d) => EventPattern('fine.topic', { channel: 'c', maxInFlight: 1.5 })(t, m, d))],
   ['no channel anywhere', controllerWith((t, m, d) => EventPattern('fine.topic')(t, m, d))],
+  ['mistyped extras key (chanel)', controllerWith((t, m, d) => EventPattern('fine.topic', { chanel: 'c' })(t, m, d))],
+  ['transportId inside the extras', controllerWith((t, m, d) => EventPattern('fine.topic', { channel: 'c', transportId: Symbol('nsq') })(t, m, d))],
   ['request-response handler', controllerWith((t, m, d) => MessagePattern('fine.topic')(t, m, d))],
 ];
 
@@ -38,7 +40,7 @@ describe('bad handler registrations fail listen() with NsqHandlerConfigError and
     cluster = await startNsqCluster({ nsqds: 1, lookupd: true });
   });
   afterAll(async () => {
-    recordBadInputs('handler registrations', BAD_HANDLERS.length + 2);
+    recordBadInputs('handler registrations', BAD_HANDLERS.length + 4);
     await cluster?.close();
   });
 
@@ -60,6 +62,42 @@ describe('bad handler registrations fail listen() with NsqHandlerConfigError and
     }
     const stats = await cluster.nsqds[0]!.stats();
     expect(stats.topics).toEqual([]);
+  });
+
+  /** listen()'s error for a module of `controller` on a server with `options`; nothing may be created on nsqd. */
+  async function listenError(controller: Type<unknown>, options: Omit<ServerNsqOptions, 'lookupdHttpAddresses'>): Promise<unknown> {
+    @Module({ controllers: [controller] })
+    class BadModule {}
+    const server = new ServerNsq({ lookupdHttpAddresses: [cluster.lookupd!.httpAddress], readyTimeoutMs: 5_000, ...options });
+    const app = await NestFactory.createMicroservice(BadModule, { strategy: server, logger: false });
+    try {
+      return await app.listen().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    } finally {
+      await app.close();
+      expect((await cluster.nsqds[0]!.stats()).topics).toEqual([]);
+    }
+  }
+
+  it('a typo in the extras fails listen() naming the key and the closest valid one, even with a server channel to fall back on', async () => {
+    const error = await listenError(
+      controllerWith((t, m, d) => EventPattern('typo.topic', { chanel: 'billing' })(t, m, d)),
+      { channel: 'default' },
+    );
+    expect(error).toBeInstanceOf(NsqHandlerConfigError);
+    expect((error as Error).message).toContain('"chanel"');
+    expect((error as Error).message).toContain('"channel"');
+  });
+
+  it("a handler on the server's own dead-letter topic fails listen(): its poison would be republished to itself in a loop", async () => {
+    const error = await listenError(
+      controllerWith((t, m, d) => EventPattern('loop.dead', { channel: 'inspect' })(t, m, d)),
+      { channel: 'default', deadLetterTopic: 'loop.dead' },
+    );
+    expect(error).toBeInstanceOf(NsqHandlerConfigError);
+    expect((error as Error).message).toContain('deadLetterTopic');
   });
 
   it('a server channel or dead-letter topic nsqd would refuse fails at construction', () => {

@@ -1,4 +1,8 @@
-import { NsqHandlerConfigError, NsqStatus, NsqTimeoutError, type ClientNsq } from 'nestjs-transport-nsq';
+import 'reflect-metadata';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Payload } from '@nestjs/microservices';
+import { NsqEventPattern, NsqEventType, NsqHandlerConfigError, NsqStatus, NsqTimeoutError, ServerNsq, type ClientNsq, type ServerNsqOptions } from 'nestjs-transport-nsq';
 import { freePort } from '../support/free-port.js';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import { emit, startClient, startConsumer } from '../support/nest-harness.js';
@@ -54,6 +58,47 @@ describe('ServerNsq.listen()', () => {
     } finally {
       await producer.close();
       await consumer.close();
+    }
+  });
+
+  it.each([
+    ['direct nsqd addresses', () => ({ nsqdTcpAddresses: [cluster.nsqds[0]!.tcpAddress] })],
+    ['nsqlookupd', () => ({ lookupdHttpAddresses: [cluster.lookupd!.httpAddress] })],
+  ])('through %s, resolves as soon as the subscription is acknowledged: no fixed wait after it', async (label, sources) => {
+    const topic = `listen.prompt.${label.replace(/\W+/g, '-')}`;
+    @Controller()
+    class PromptController {
+      @NsqEventPattern(topic, { channel: 'c' })
+      handle(@Payload() _payload: unknown): void {}
+    }
+    @Module({ controllers: [PromptController] })
+    class PromptModule {}
+    const server = new ServerNsq(sources() as ServerNsqOptions);
+    // Counts event-loop turns from the first SUB acknowledged until listen() resolves: a timer
+    // waited on in between (the old 1 s lookupd sleep) shows as hundreds of turns, whatever the load.
+    let turns = 0;
+    let started = false;
+    let counting = false;
+    const tick = () => {
+      if (!counting) return;
+      turns += 1;
+      setImmediate(tick);
+    };
+    server.on(NsqEventType.CONNECTED, () => {
+      // Once: the second nsqd may subscribe after listen() resolved.
+      if (started) return;
+      started = counting = true;
+      setImmediate(tick);
+    });
+    const app = await NestFactory.createMicroservice(PromptModule, { strategy: server, logger: false });
+    try {
+      await app.listen();
+      const turnsAtListen = turns;
+      counting = false;
+      expect(turnsAtListen).toBeLessThanOrEqual(5);
+    } finally {
+      counting = false;
+      await app.close();
     }
   });
 

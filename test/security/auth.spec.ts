@@ -80,8 +80,8 @@ describe('nsqd AUTH through an auth HTTP server', () => {
 
   it('expired TTL with the auth server down: publishes fail (bounded), nothing crashes, and it recovers when the server returns', async () => {
     const topic = 'auth.expiring';
-    const options = { nsqdTcpAddresses: [nsqd.tcpAddress], tls: { ca: ca.cert }, authSecret: SHORT_SECRET, publishTimeoutMs: 2_000 };
-    const { client, connected } = track(await tryClient(options));
+    const options = { nsqdTcpAddresses: [nsqd.tcpAddress], tls: { ca: ca.cert }, authSecret: SHORT_SECRET };
+    const { client, connected } = track(await tryClient({ ...options, publishTimeoutMs: 2_000 }));
     expect(connected).toBe(true);
     const consumer = await tryConsumer(topic, options);
     apps.push(consumer.app);

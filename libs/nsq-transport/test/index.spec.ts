@@ -19,6 +19,7 @@ describe('public API', () => {
       'NsqHandlerConfigError',
       'NsqJsonDeserializer',
       'NsqJsonSerializer',
+      'NsqPoisonMessageError',
       'NsqProtocolError',
       'NsqPublishError',
       'NsqRawDeserializer',

@@ -10,6 +10,8 @@ type NsqContextArgs = [NsqDelivery];
  *
  * Settling through the context is optional. When the handler returns, the
  * transport FINs (or REQs on failure) only if the handler did not already.
+ * While the handler runs, the transport keeps the message (TOUCH); if nsqd
+ * delivers it again anyway, this context follows the newest copy.
  *
  * @example
  * ```ts
@@ -40,9 +42,9 @@ export class NsqContext extends BaseRpcContext<NsqContextArgs> {
     return this.args[0].message.id;
   }
 
-  /** Delivery attempts so far, this one included (1 on first delivery). */
+  /** Delivery attempts so far, this one included (1 on first delivery; timeouts count). */
   getAttempts(): number {
-    return this.args[0].message.attempts;
+    return this.args[0].attempts;
   }
 
   /** When nsqd received the message, as a Date (millisecond precision). */
@@ -55,7 +57,7 @@ export class NsqContext extends BaseRpcContext<NsqContextArgs> {
     return this.args[0].message.body;
   }
 
-  /** The underlying nsqjs message (prefer the methods here for settling). */
+  /** The underlying nsqjs message, the newest copy (prefer the methods here for settling). */
   getMessage(): Message {
     return this.args[0].message;
   }
@@ -82,12 +84,13 @@ export class NsqContext extends BaseRpcContext<NsqContextArgs> {
    * Rejects the message as poison (e.g. a payload that fails validation): when
    * the handler returns, it goes to the dead-letter topic (or is logged and
    * finished) at once, without retries. Not a drop: the body is kept there.
+   * Throwing `NsqPoisonMessageError` (or a ValidationPipe's BadRequestException) does the same.
    */
   reject(reason = 'rejected by the handler'): void {
     this.args[0].reject(reason);
   }
 
-  /** TOUCH: reset the message's timeout while a long handler works. */
+  /** TOUCH now. The transport already touches a held message on its own (`autoTouch`); this is for handlers that turn it off. */
   touch(): void {
     this.args[0].touch();
   }

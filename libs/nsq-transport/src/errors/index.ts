@@ -8,6 +8,7 @@ export * from './nsq-timeout.error.js';
 export * from './nsq-unavailable.error.js';
 export * from './nsq-decode.error.js';
 export * from './nsq-handler-config.error.js';
+export * from './nsq-poison-message.error.js';
 export * from './nsq-unsupported.error.js';
 export * from './nsq-security.error.js';
 export * from './nsq-protocol.error.js';

@@ -36,7 +36,15 @@ export interface NsqDeadLetterInfo {
   readonly topic: string;
   readonly channel: string;
   readonly attempts: number;
+  /**
+   * `max-attempts`: failed on its last allowed attempt, or arrived past it;
+   * `undecodable`: the deserializer refused the body; `rejected`: poison by
+   * `ctx.reject()`, `NsqPoisonMessageError` or a 400/422 `HttpException`
+   * (a ValidationPipe's).
+   */
   readonly reason: 'max-attempts' | 'undecodable' | 'rejected';
+  /** Why, in one line (the last error, the field errors…); never any byte of the body. */
+  readonly detail?: string;
   /** Topic the body was copied to, when `deadLetterTopic` is configured. */
   readonly deadLetterTopic?: string;
 }

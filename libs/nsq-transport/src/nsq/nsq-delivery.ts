@@ -1,25 +1,58 @@
 import type { Message } from 'nsqjs';
 import { NSQD_LIMITS } from '../constants.js';
+import { nsqjsMessageTimeoutMs } from './nsqjs/index.js';
 
 /** How a delivery ended; `undefined` while it is still open. */
 export type NsqSettlement = 'finished' | 'requeued';
 
 /**
- * One delivery of one message to one subscription, settled exactly once.
+ * One message held by one subscription, from its arrival until it is settled
+ * (FIN or REQ) exactly once.
  *
  * nsqjs only marks a message as answered on the next tick, so `finish()` then
  * `requeue()` in the same tick would send both FIN and REQ; this guard closes
  * that gap and lets the transport see whether a handler already settled it.
+ *
+ * While its handler runs, nsqd may deliver the same message again (its
+ * timeout passed: TOUCH was off, or stopped at `maxHandlerTimeMs`). The
+ * consumer then hands the new copy to this delivery instead of running the
+ * handler a second time ({@link redelivered}): what the handler decides is
+ * applied to the copy nsqd holds now.
  */
 export class NsqDelivery {
+  /** nsqd's message id (16 characters). */
+  readonly id: string;
+  /** When the first copy arrived (ms since the epoch). */
+  readonly receivedAt: number;
+  private current: Message;
   private settlement: NsqSettlement | undefined;
   private rejection: string | undefined;
+  private touchedAt: number;
+  private timeoutMs: number;
+  private copies = 1;
 
   constructor(
-    readonly message: Message,
+    message: Message,
     readonly topic: string,
     readonly channel: string,
-  ) {}
+    now = Date.now(),
+  ) {
+    this.current = message;
+    this.id = message.id;
+    this.receivedAt = now;
+    this.touchedAt = now;
+    this.timeoutMs = nsqjsMessageTimeoutMs(message);
+  }
+
+  /** The nsqjs message nsqd holds in flight now (the latest copy). */
+  get message(): Message {
+    return this.current;
+  }
+
+  /** Deliveries so far, this copy included (nsqd's count: timeouts count too). */
+  get attempts(): number {
+    return this.current.attempts;
+  }
 
   /** How the delivery was settled, or `undefined` while open. */
   get settledAs(): NsqSettlement | undefined {
@@ -30,17 +63,32 @@ export class NsqDelivery {
     return this.settlement !== undefined;
   }
 
+  /** The message timeout nsqd negotiated for the connection holding the latest copy (ms). */
+  get msgTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
+  /** When the message was last kept alive: its arrival, its last TOUCH, or its last redelivery. */
+  get lastTouchedAt(): number {
+    return this.touchedAt;
+  }
+
+  /** How many copies nsqd delivered while this one was open (1 = no redelivery). */
+  get copiesReceived(): number {
+    return this.copies;
+  }
+
   /** Sends FIN. Returns false (and sends nothing) when already settled. */
   finish(): boolean {
     if (this.settlement) return false;
     this.settlement = 'finished';
-    this.message.finish();
+    this.current.finish();
     return true;
   }
 
   /**
    * Sends REQ with `delayMs` (clamped to nsqd's default `--max-req-timeout`).
-   * `backoff` also slows the whole reader down, as go-nsq does on failures.
+   * `backoff` also slows the whole subscription down, as go-nsq does on failures.
    * Returns false (and sends nothing) when already settled.
    */
   requeue(delayMs: number, backoff: boolean): boolean {
@@ -48,7 +96,7 @@ export class NsqDelivery {
     this.settlement = 'requeued';
     // NaN would reach nsqd as "REQ <id> NaN", a fatal E_INVALID closing the connection.
     const delay = Number.isNaN(delayMs) ? 0 : Math.min(Math.max(0, Math.round(delayMs)), NSQD_LIMITS.maxRequeueDelayMs);
-    this.message.requeue(delay, backoff);
+    this.current.requeue(delay, backoff);
     return true;
   }
 
@@ -68,9 +116,24 @@ export class NsqDelivery {
   }
 
   /** Resets nsqd's timeout for this message; a no-op once settled. */
-  touch(): boolean {
+  touch(now = Date.now()): boolean {
     if (this.settlement) return false;
-    this.message.touch();
+    this.touchedAt = now;
+    this.current.touch();
     return true;
+  }
+
+  /**
+   * nsqd delivered this message again while it was open here: later
+   * settlements (and TOUCHes) go to `message`. Returns the copy it replaces,
+   * which nsqd no longer holds and which must never be answered.
+   */
+  redelivered(message: Message, now = Date.now()): Message {
+    const previous = this.current;
+    this.current = message;
+    this.copies += 1;
+    this.touchedAt = now;
+    this.timeoutMs = nsqjsMessageTimeoutMs(message);
+    return previous;
   }
 }

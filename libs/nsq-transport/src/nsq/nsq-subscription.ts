@@ -1,7 +1,38 @@
-import type { Message, Reader } from 'nsqjs';
-import { NsqjsSubscriber, type NsqjsReaderConfig } from './nsqjs/index.js';
+import type { Message } from 'nsqjs';
+import { NsqjsSubscriber, type NsqjsReaderConfig, type NsqjsSubscriberHooks } from './nsqjs/index.js';
 import { splitAddress } from './nsq-address.js';
 import { reconnectDelay } from './reconnect-backoff.js';
+
+/** What a subscription needs of its reader: an {@link NsqjsSubscriber}, or a fake in unit specs. */
+export interface NsqSubscriptionReader {
+  connect(): void;
+  connectTo(host: string, port: number): void;
+  queryLookupd(): unknown;
+  pause(): void;
+  closeGracefully(): Promise<void>;
+  forget(message: Message): void;
+}
+
+export type NsqReaderFactory = (topic: string, channel: string, config: NsqjsReaderConfig, hooks: NsqjsSubscriberHooks) => NsqSubscriptionReader;
+
+const nsqjsReader: NsqReaderFactory = (topic, channel, config, hooks) => new NsqjsSubscriber(topic, channel, config, hooks);
+
+/** What a consumer uses of a subscription (so its unit specs can script one). */
+export interface NsqSubscriptionPort {
+  readonly topic: string;
+  readonly channel: string;
+  readonly isSubscribed: boolean;
+  readonly subscribedAddresses: readonly string[];
+  /** The nsqjs Reader underneath (what `ServerNsq.unwrap()` returns). */
+  readonly reader: unknown;
+  start(): void;
+  whenSubscribed(): Promise<void>;
+  queryLookupd(): void;
+  pause(): void;
+  /** Resolves once every connection has closed (its last FIN/REQ written, also through a compressor). */
+  close(): Promise<void>;
+  forget(message: Message): void;
+}
 
 export interface NsqSubscriptionHooks {
   onMessage(message: Message): void;
@@ -13,12 +44,11 @@ export interface NsqSubscriptionHooks {
 
 /**
  * One (topic, channel) subscription: an nsqjs Reader plus what nsqjs lacks —
- * per-connection readiness, fast reconnects while a connection is missing
- * (nsqjs only retries every poll interval), and a count of open deliveries
- * for draining.
+ * per-connection readiness and fast reconnects while a connection is missing
+ * (nsqjs only retries every poll interval).
  */
-export class NsqSubscription {
-  private readonly reader: NsqjsSubscriber;
+export class NsqSubscription implements NsqSubscriptionPort {
+  readonly reader: NsqSubscriptionReader;
   private readonly subscribed = new Set<string>();
   private readonly subscribedWaiters = new Set<() => void>();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -32,8 +62,9 @@ export class NsqSubscription {
     private readonly config: NsqjsReaderConfig,
     private readonly hooks: NsqSubscriptionHooks,
     private readonly maxRetryDelayMs: number,
+    createReader: NsqReaderFactory = nsqjsReader,
   ) {
-    this.reader = new NsqjsSubscriber(topic, channel, config, {
+    this.reader = createReader(topic, channel, config, {
       onMessage: (message) => hooks.onMessage(message),
       onError: (error) => hooks.onError(error, ++this.failures),
       onSubscribed: (address) => {
@@ -61,10 +92,6 @@ export class NsqSubscription {
     return this.subscribed.size > 0;
   }
 
-  get nsqjsReader(): Reader {
-    return this.reader;
-  }
-
   /** Asks lookupd again for the nsqds holding the topic (and connects to new ones). */
   queryLookupd(): void {
     void this.reader.queryLookupd();
@@ -86,6 +113,11 @@ export class NsqSubscription {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.reader.pause();
+  }
+
+  /** Lets go of a copy nsqd has redelivered since: nothing is sent for it (see NsqjsSubscriber.forget). */
+  forget(message: Message): void {
+    this.reader.forget(message);
   }
 
   /** Closes every connection; resolves once all have closed (their last FIN/REQ written). */

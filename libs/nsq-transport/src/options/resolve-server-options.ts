@@ -1,6 +1,8 @@
 import { NSQ_TRANSPORT, NSQD_LIMITS } from '../constants.js';
 import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
 import type { ServerNsqOptions } from './server-nsq-options.interface.js';
+import { assertKnownOptionKeys, type OptionKeys } from './known-option-keys.js';
+import { CONNECTION_OPTION_KEYS, TLS_OPTION_KEYS } from './nsq-option-keys.js';
 import { hasMethod, boolean, httpAddress, integerIn, list, nsqName } from './option-validators.js';
 import { resolveConnectionOptions, type ResolvedNsqConnectionOptions } from './resolve-connection-options.js';
 
@@ -11,13 +13,39 @@ export const SERVER_DEFAULTS = {
   maxInFlight: 1,
   maxAttempts: 5,
   requeueDelayMs: defaultRequeueDelay,
-  backoff: true,
+  backoff: false,
   maxBackoffDurationMs: 60_000,
+  autoTouch: true,
+  maxHandlerTimeMs: NSQD_LIMITS.maxMsgTimeoutMs,
   createTopology: true,
   lookupdPollIntervalMs: 15_000,
   readyTimeoutMs: 30_000,
   drainTimeoutMs: 15_000,
 } as const;
+
+/** Every key of {@link ServerNsqOptions}: anything else is refused, with the closest of these named. */
+export const SERVER_OPTION_KEYS = {
+  ...CONNECTION_OPTION_KEYS,
+  deserializer: true,
+  lookupdHttpAddresses: true,
+  channel: true,
+  maxInFlight: true,
+  maxAttempts: true,
+  requeueDelayMs: true,
+  backoff: true,
+  maxBackoffDurationMs: true,
+  msgTimeoutMs: true,
+  autoTouch: true,
+  maxHandlerTimeMs: true,
+  outputBufferSize: true,
+  outputBufferTimeoutMs: true,
+  deadLetterTopic: true,
+  createTopology: true,
+  lookupdPollIntervalMs: true,
+  readyTimeoutMs: true,
+  drainTimeoutMs: true,
+  transportId: true,
+} as const satisfies OptionKeys<ServerNsqOptions>;
 
 export interface ResolvedServerNsqOptions extends ResolvedNsqConnectionOptions {
   readonly lookupdHttpAddresses: readonly string[];
@@ -28,6 +56,8 @@ export interface ResolvedServerNsqOptions extends ResolvedNsqConnectionOptions {
   readonly backoff: boolean;
   readonly maxBackoffDurationMs: number;
   readonly msgTimeoutMs: number | undefined;
+  readonly autoTouch: boolean;
+  readonly maxHandlerTimeMs: number;
   readonly outputBufferSize: number | undefined;
   readonly outputBufferTimeoutMs: number | undefined;
   readonly deadLetterTopic: string | undefined;
@@ -38,9 +68,15 @@ export interface ResolvedServerNsqOptions extends ResolvedNsqConnectionOptions {
   readonly transportId: symbol;
 }
 
-/** Validates `user` once, against {@link SERVER_DEFAULTS}; never mutates it. */
+/**
+ * Validates `user` once, against {@link SERVER_DEFAULTS}; never mutates it.
+ * Unknown keys (at the top level and in `tls`) are refused first: a typo
+ * would otherwise leave that option at its default, silently.
+ */
 export function resolveServerOptions(user: ServerNsqOptions): ResolvedServerNsqOptions {
   if (user === null || typeof user !== 'object') throw new InvalidNsqOptionError('options', 'an options object', user);
+  assertKnownOptionKeys(user, SERVER_OPTION_KEYS);
+  if (user.tls !== null && typeof user.tls === 'object' && !Array.isArray(user.tls)) assertKnownOptionKeys(user.tls, TLS_OPTION_KEYS, 'tls.');
   if (user.deserializer !== undefined) hasMethod('deserializer', user.deserializer, 'deserialize');
   const connection = resolveConnectionOptions(user);
   const lookupdHttpAddresses = Object.freeze(list('lookupdHttpAddresses', user.lookupdHttpAddresses ?? [], httpAddress));
@@ -59,6 +95,8 @@ export function resolveServerOptions(user: ServerNsqOptions): ResolvedServerNsqO
     backoff: boolean('backoff', user.backoff ?? SERVER_DEFAULTS.backoff),
     maxBackoffDurationMs: integerIn('maxBackoffDurationMs', user.maxBackoffDurationMs ?? SERVER_DEFAULTS.maxBackoffDurationMs, 0, 3_600_000),
     msgTimeoutMs: user.msgTimeoutMs === undefined ? undefined : integerIn('msgTimeoutMs', user.msgTimeoutMs, 1000, NSQD_LIMITS.maxMsgTimeoutMs),
+    autoTouch: boolean('autoTouch', user.autoTouch ?? SERVER_DEFAULTS.autoTouch),
+    maxHandlerTimeMs: integerIn('maxHandlerTimeMs', user.maxHandlerTimeMs ?? SERVER_DEFAULTS.maxHandlerTimeMs, 1000, 86_400_000),
     outputBufferSize: optionalOrDisabled('outputBufferSize', user.outputBufferSize, 64, 64 * 1024 * 1024),
     outputBufferTimeoutMs: optionalOrDisabled('outputBufferTimeoutMs', user.outputBufferTimeoutMs, 1, 60_000),
     deadLetterTopic: user.deadLetterTopic === undefined ? undefined : nsqName('deadLetterTopic', user.deadLetterTopic),

@@ -1,10 +1,17 @@
 import { jest } from '@jest/globals';
 import type { Message } from 'nsqjs';
 import { NsqDelivery } from '../../src/nsq/nsq-delivery.js';
+import { nsqjsMessage } from '../support/nsqjs-message.js';
 
 function fakeMessage() {
   const calls = { finish: jest.fn(), requeue: jest.fn(), touch: jest.fn() };
   return { calls, message: calls as unknown as Message };
+}
+
+/** A real nsqjs Message whose FIN / REQ / TOUCH are recorded. */
+function spiedMessage(spec: Parameters<typeof nsqjsMessage>[0] = {}) {
+  const message = nsqjsMessage(spec);
+  return { message, finish: jest.spyOn(message, 'finish'), requeue: jest.spyOn(message, 'requeue'), touch: jest.spyOn(message, 'touch') };
 }
 
 function openDelivery() {
@@ -121,5 +128,42 @@ describe('NsqDelivery', () => {
     else delivery.requeue(0, false);
     expect(delivery.touch()).toBe(false);
     expect(calls.touch).not.toHaveBeenCalled();
+  });
+
+  it("knows the message's id, attempts and negotiated timeout, and when it arrived", () => {
+    const { message } = spiedMessage({ id: 'aaaaaaaaaaaaaaaa', attempts: 3, msgTimeoutMs: 5_000 });
+    const delivery = new NsqDelivery(message, 'orders', 'billing', 1_000);
+    expect(delivery).toMatchObject({ id: 'aaaaaaaaaaaaaaaa', attempts: 3, msgTimeoutMs: 5_000, receivedAt: 1_000, lastTouchedAt: 1_000, copiesReceived: 1 });
+  });
+
+  it('touch records when it kept the message alive', () => {
+    const { message, touch } = spiedMessage();
+    const delivery = new NsqDelivery(message, 'orders', 'billing', 1_000);
+    delivery.touch(4_000);
+    expect(touch).toHaveBeenCalledTimes(1);
+    expect(delivery.lastTouchedAt).toBe(4_000);
+  });
+
+  describe('redelivered', () => {
+    it('moves every later settlement, TOUCH and attempt count to the new copy, and returns the stale one untouched', () => {
+      const first = spiedMessage({ id: 'aaaaaaaaaaaaaaaa', attempts: 1, msgTimeoutMs: 1_000 });
+      const second = spiedMessage({ id: 'aaaaaaaaaaaaaaaa', attempts: 2, msgTimeoutMs: 2_000 });
+      const delivery = new NsqDelivery(first.message, 'orders', 'billing', 0);
+      expect(delivery.redelivered(second.message, 1_500)).toBe(first.message);
+      expect(delivery).toMatchObject({ message: second.message, attempts: 2, msgTimeoutMs: 2_000, copiesReceived: 2, lastTouchedAt: 1_500, receivedAt: 0 });
+      delivery.touch();
+      delivery.finish();
+      expect(second.touch).toHaveBeenCalledTimes(1);
+      expect(second.finish).toHaveBeenCalledTimes(1);
+      expect(first.touch).not.toHaveBeenCalled();
+      expect(first.finish).not.toHaveBeenCalled();
+    });
+
+    it('keeps a rejection made before the redelivery', () => {
+      const delivery = new NsqDelivery(spiedMessage().message, 'orders', 'billing');
+      delivery.reject('poison');
+      delivery.redelivered(spiedMessage({ attempts: 2 }).message);
+      expect(delivery.rejectedBecause).toBe('poison');
+    });
   });
 });

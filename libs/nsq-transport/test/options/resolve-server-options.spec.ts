@@ -1,7 +1,8 @@
 import { NSQ_TRANSPORT } from '../../src/constants.js';
 import { InvalidNsqOptionError } from '../../src/errors/invalid-nsq-option.error.js';
+import { UnknownNsqOptionError } from '../../src/errors/unknown-nsq-option.error.js';
 import { resolveConnectionOptions } from '../../src/options/resolve-connection-options.js';
-import { defaultRequeueDelay, resolveServerOptions } from '../../src/options/resolve-server-options.js';
+import { defaultRequeueDelay, resolveServerOptions, SERVER_OPTION_KEYS } from '../../src/options/resolve-server-options.js';
 import type { ServerNsqOptions } from '../../src/options/server-nsq-options.interface.js';
 import { catchError } from '../support/catch-error.js';
 
@@ -31,9 +32,11 @@ describe('resolveServerOptions', () => {
       maxInFlight: 1,
       maxAttempts: 5,
       requeueDelayMs: defaultRequeueDelay,
-      backoff: true,
+      backoff: false,
       maxBackoffDurationMs: 60_000,
       msgTimeoutMs: undefined,
+      autoTouch: true,
+      maxHandlerTimeMs: 900_000,
       outputBufferSize: undefined,
       outputBufferTimeoutMs: undefined,
       deadLetterTopic: undefined,
@@ -42,6 +45,37 @@ describe('resolveServerOptions', () => {
       readyTimeoutMs: 30_000,
       drainTimeoutMs: 15_000,
       transportId: NSQ_TRANSPORT,
+    });
+  });
+
+  describe('unknown keys', () => {
+    it.each([
+      ['chanel', 'channel'],
+      ['maxInflight', 'maxInFlight'],
+      ['autoTuch', 'autoTouch'],
+      ['maxHandlerTime', 'maxHandlerTimeMs'],
+    ])('refuses %s, suggesting %s', (key, suggestion) => {
+      const error = catchError(UnknownNsqOptionError, () => resolve({ ...NSQD, [key]: 1 }));
+      expect(error).toBeInstanceOf(InvalidNsqOptionError);
+      expect(error).toMatchObject({ option: key, suggestion });
+      expect(error.message).toContain(`did you mean "${suggestion}"?`);
+    });
+
+    it('refuses an unknown key inside tls, with its path', () => {
+      expect(catchError(UnknownNsqOptionError, () => resolve({ ...NSQD, tls: { rejectUnauthorised: false } }))).toMatchObject({
+        option: 'tls.rejectUnauthorised',
+        suggestion: 'tls.rejectUnauthorized',
+      });
+    });
+
+    it('lists the valid keys when nothing is close (a client option given to the server)', () => {
+      const error = catchError(UnknownNsqOptionError, () => resolve({ ...NSQD, publishTimeoutMs: 100 }));
+      expect(error.suggestion).toBeUndefined();
+      expect(error.validOptions).toEqual(Object.keys(SERVER_OPTION_KEYS));
+    });
+
+    it('checks keys before values, so a typo is named even when other values are wrong', () => {
+      expect(catchError(UnknownNsqOptionError, () => resolve({ ...NSQD, maxInFlight: 0, drainTimeout: 5 })).option).toBe('drainTimeout');
     });
   });
 
@@ -58,6 +92,8 @@ describe('resolveServerOptions', () => {
       lookupdPollIntervalMs: 1000,
       readyTimeoutMs: 1,
       drainTimeoutMs: 3_600_000,
+      autoTouch: false,
+      maxHandlerTimeMs: 86_400_000,
       transportId: Symbol('other'),
     };
     expect(resolve({ ...NSQD, ...given })).toMatchObject(given);
@@ -65,7 +101,9 @@ describe('resolveServerOptions', () => {
 
   it.each<[string, unknown]>([
     ['maxAttempts', 0],
-    ['backoff', false],
+    ['backoff', true],
+    ['autoTouch', false],
+    ['maxHandlerTimeMs', 1_000],
     ['maxBackoffDurationMs', 0],
     ['createTopology', false],
     ['drainTimeoutMs', 0],
@@ -146,6 +184,10 @@ describe('resolveServerOptions', () => {
     ['readyTimeoutMs', 0],
     ['drainTimeoutMs', -1],
     ['heartbeatIntervalMs', 500],
+    ['autoTouch', 'yes'],
+    ['maxHandlerTimeMs', 999],
+    ['maxHandlerTimeMs', 86_400_001],
+    ['maxHandlerTimeMs', 1.5],
   ])('refuses %s = %p', (option, value) => {
     const error = catchError(InvalidNsqOptionError, () => resolve({ ...NSQD, [option]: value }));
     expect(error.option).toBe(option);

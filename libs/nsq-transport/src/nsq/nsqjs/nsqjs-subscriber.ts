@@ -2,7 +2,12 @@ import { Reader, type Message } from 'nsqjs';
 import { CLOSE_GRACE_MS, guardNsqjsConnection } from './nsqjs-connection-guard.js';
 import type { NsqjsReaderConfig } from './nsqjs-config.js';
 import type { NsqjsConnection } from './nsqjs-internals.js';
+import { markNsqjsMessageAnswered } from './nsqjs-message.js';
 import { NsqjsRdyController } from './nsqjs-rdy-controller.js';
+
+/** Where each message came from, kept on the message itself (cheaper than a WeakMap on the hot path). */
+const CONNECTION = Symbol('nsqjs connection');
+type TaggedMessage = Message & { [CONNECTION]?: NsqjsConnection };
 
 /** What the subscription learns from the reader. */
 export interface NsqjsSubscriberHooks {
@@ -67,11 +72,29 @@ export class NsqjsSubscriber extends Reader {
     return Promise.race([closing, bound]).then(() => clearTimeout(timer));
   }
 
+  /**
+   * Lets go of a message nsqd has already taken back (its timeout passed and
+   * it was delivered again, with the same id): nothing is written for it —
+   * a FIN or REQ would act on the new delivery — but the RDY controller
+   * counts it as requeued, which is what nsqd did, so the connection's
+   * in-flight budget is not held by a copy that will never be answered.
+   */
+  forget(message: Message): void {
+    const conn = (message as TaggedMessage)[CONNECTION];
+    if (message.hasResponded) return;
+    markNsqjsMessageAnswered(message);
+    conn?.emit('requeued');
+  }
+
   registerConnectionListeners(conn: NsqjsConnection): void {
     // Called by connectToNSQD before the connection opens its socket.
     guardNsqjsConnection(conn, this.setup.policy);
     this.open.add(conn);
     conn.once('closed', () => this.open.delete(conn));
+    // Before the Reader's own listener, which hands the message on.
+    conn.on('message', (message) => {
+      (message as TaggedMessage)[CONNECTION] = conn;
+    });
     (Reader.prototype as unknown as ReaderInternals).registerConnectionListeners.call(this, conn);
     const address = `${conn.nsqdHost}:${conn.nsqdPort}`;
     let subscribed = false;

@@ -52,6 +52,29 @@ describe('the nsqjs internals the transport relies on', () => {
     expect(String(exported['Writer']!.prototype['connect'])).toContain('this.conn =');
   });
 
+  it("NSQDConnection.createMessage copies the negotiated msg_timeout onto each Message (nsqjs-message.ts reads it there)", () => {
+    const conn = new exported['NSQDConnection']!('nsqd.example', 4150, 'topic', 'channel', {}) as Record<string, unknown> & { createMessage(raw: Buffer): Record<string, unknown> };
+    conn['msgTimeout'] = 1_500;
+    const raw = Buffer.alloc(28);
+    raw.write('0123456789abcdef', 10, 'latin1');
+    const message = conn.createMessage(raw);
+    expect(message).toBeInstanceOf(nsqjs.Message);
+    expect(message['msgTimeout']).toBe(1_500);
+    // What markNsqjsMessageAnswered sets and clears.
+    expect(message['hasResponded']).toBe(false);
+    expect(message).toHaveProperty('trackTimeoutId');
+    clearTimeout(message['trackTimeoutId'] as NodeJS.Timeout);
+  });
+
+  it("NSQDConnection names the events the subscriber and the RDY controller use: 'message' carries the Message, 'requeued' counts a REQ", () => {
+    const NSQDConnection = exported['NSQDConnection'] as unknown as Record<string, unknown>;
+    expect(NSQDConnection['MESSAGE']).toBe('message');
+    expect(NSQDConnection['REQUEUED']).toBe('requeued');
+    expect(NSQDConnection['FINISHED']).toBe('finished');
+    const source = String((exported['NSQDConnection']!.prototype as Record<string, unknown>)['createMessage']);
+    expect(source).toContain('this.emit(NSQDConnection.REQUEUED)');
+  });
+
   it('refuses a connection without the known shape', () => {
     expect(() => assertNsqjsShape({ statemachine: { states: {}, goto() {} } })).toThrow(/internals changed/);
   });
