@@ -222,10 +222,13 @@ export class NsqProducerConnection {
     for (const publish of this.inFlight) {
       if (publish.deadline > now) break;
       this.inFlight.delete(publish);
+      // A barrier that got no answer in time no longer holds the others back (its size stays unproven).
+      if (this.barrier === publish) this.barrier = undefined;
       publish.settle(new NsqUnconfirmedError(`nsqd at ${this.address} did not answer the publish to "${publish.topic}" within ${timeoutMs} ms; it may or may not be stored`, publish.topic, this.address, 'timeout'));
     }
     const lastHeard = Math.max(this.publisher?.lastReceivedAt ?? 0, this.connectedAt);
     if (now - lastHeard >= timeoutMs) this.dropPublisher();
+    else if (this.held.length > 0) this.release();
   }
 
   /** Stops reconnecting and closes the socket; unanswered publishes fail. Resolves once it is closed. */

@@ -107,6 +107,25 @@ describe('NsqProducerConnection against a scripted nsqd', () => {
     expect(pubs()).toHaveLength(6);
   });
 
+  it('a barrier nsqd answered too late stops holding the others back once it expires', async () => {
+    const warm = publish([Buffer.alloc(10)]);
+    await waitFor(() => warm.outcome() === 'ok');
+    // nsqd answers in order; the larger publish (a barrier: larger than anything accepted) is answered
+    // only after its deadline, and heartbeats keep coming meanwhile (slow, not silent).
+    let answers = Promise.resolve();
+    fake.script = (command, conn) => {
+      const late = command.name === 'PUB' && command.body!.length === 100;
+      answers = answers.then(() => new Promise<void>((resolve) => setTimeout(resolve, late ? 2_500 : 0))).then(() => conn.answer(command));
+    };
+    fake.connections[0]!.every(200, () => fake.connections[0]!.respond('_heartbeat_'));
+    const big = publish([Buffer.alloc(100)], SWEEP_TIMEOUT_MS);
+    const behind = Array.from({ length: 5 }, () => publish([Buffer.alloc(10)], 30_000));
+    await waitFor(() => big.outcome() !== undefined && behind.every((p) => p.outcome() === 'ok'), { timeoutMs: 20_000, message: 'the publishes behind a late barrier stayed held' });
+    expect(big.outcome()).toBe('NsqUnconfirmedError:timeout');
+    expect(lost).toEqual([]);
+    expect(fake.connections).toHaveLength(1);
+  });
+
   it('keeps a slow nsqd that still answers: late publishes time out, the connection stays and goes on', async () => {
     const warm = publish([Buffer.alloc(10)]);
     await waitFor(() => warm.outcome() === 'ok');
