@@ -236,6 +236,7 @@ async function main() {
   if (!existsSync(tsc)) throw new DemoError('node_modules is missing: run `npm ci` first');
   for (const [project, label] of [
     ['libs/nsq-transport/tsconfig.lib.json', 'nestjs-transport-nsq → libs/nsq-transport/dist'],
+    ['libs/contracts/tsconfig.lib.json', '@app/contracts → libs/contracts/dist'],
     ['apps/agent/tsconfig.app.json', 'agent → dist/apps/agent'],
     ['apps/saver/tsconfig.app.json', 'saver → dist/apps/saver'],
   ]) {
