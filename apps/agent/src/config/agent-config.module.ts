@@ -1,0 +1,35 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { AgentConfig, type AgentConfigNamespace, validateAgentConfig } from './agent.config.js';
+
+/**
+ * `ConfigModule.forRoot({ validate })`, and the validated {@link AgentConfig}
+ * as a provider of its own so services inject it typed.
+ */
+@Global()
+@Module({})
+export class AgentConfigModule {
+  /** `env`: variables to read instead of `.env` and process.env (tests, embedding). */
+  static forRoot(env?: Readonly<Record<string, string | undefined>>): DynamicModule {
+    const explicit = env !== undefined;
+    return {
+      module: AgentConfigModule,
+      imports: [
+        ConfigModule.forRoot({
+          ignoreEnvFile: explicit,
+          ignoreEnvVars: explicit,
+          skipProcessEnv: explicit,
+          validate: (variables) => validateAgentConfig(env ?? variables),
+        }),
+      ],
+      providers: [
+        {
+          provide: AgentConfig,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<AgentConfigNamespace, true>) => config.get('agent', { infer: true }),
+        },
+      ],
+      exports: [AgentConfig],
+    };
+  }
+}
