@@ -90,6 +90,33 @@ describe.each(targets.map((target) => [target.name, target] as const))('agent â†
     }
   });
 
+  it('stores one order for a POST /orders retried with the same Idempotency-Key', async () => {
+    const body = { customerId: 'c-retry', amount: 45, items: [{ sku: 'LAMP-1', quantity: 1 }] };
+    const post = (key: string, customerId = body.customerId) =>
+      fetch(`${agent.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify({ ...body, customerId }) }).then(
+        async (r) => ({ status: r.status, body: (await r.json()) as { id: string } }),
+      );
+    const key = `retry-${Date.now()}`;
+    const [first, retry, other, otherCustomer] = await Promise.all([post(key), post(key), post(`${key}-other`), post(key, 'c-someone-else')]);
+    expect([first.status, retry.status, other.status, otherCustomer.status]).toEqual([202, 202, 202, 202]);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(new Set([first.body.id, other.body.id, otherCustomer.body.id]).size).toBe(3);
+    const stored = await waitForValue(async () => {
+      const r = await getJson<StoredOrder>(`${saver.url}/orders/${first.body.id}`);
+      return r.status === 200 && r.body.order.customer_id !== null && r.body.effects.length === 3 ? r.body : undefined;
+    }, { timeoutMs: 10_000, message: 'retried order not stored' });
+    expect(stored.effects.map((e) => e.channel)).toEqual(['coupons', 'notifications', 'points']);
+    // Both attempts reached every channel; the second wrote nothing (one row per order, one effect per channel).
+    await waitFor(async () => (await channelStats(nsqdHttp, 'order.created', 'points'))?.depth === 0 && (await channelStats(nsqdHttp, 'order.created', 'points'))?.in_flight_count === 0, {
+      timeoutMs: 10_000,
+      message: 'order.created not drained',
+    });
+    expect((await getJson<StoredOrder>(`${saver.url}/orders/${first.body.id}`)).body.effects).toHaveLength(3);
+    expect((await postJson<{ message: string[] }>(`${agent.url}/orders`, body)).status).toBe(202);
+    const bad = await fetch(`${agent.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'x'.repeat(201) }, body: JSON.stringify(body) });
+    expect(bad.status).toBe(400);
+  });
+
   it('cancels an unpaid order after the payment delay and leaves a paid one paid', async () => {
     const order = { customerId: 'c-2', amount: 30, items: [{ sku: 'PEN-1', quantity: 1 }] };
     const [unpaid, paid] = await Promise.all([postJson<{ id: string }>(`${agent.url}/orders`, order), postJson<{ id: string }>(`${agent.url}/orders`, order)]);
