@@ -10,10 +10,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values: args } = parseArgs({ options: { once: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } } });
-if (args.help) {
-  console.log('Usage: npm run demo [-- --once]\n  --once  run the scenarios, print the summary and exit (non-zero if anything is missing)');
-  process.exit(0);
+const { values: args } = parseArgs({ options: { once: { type: 'boolean', default: false }, nodes: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h', default: false } } });
+const nodes = Number(args.nodes);
+if (args.help || !Number.isInteger(nodes) || nodes < 1 || nodes > 9) {
+  console.log('Usage: npm run demo [-- --once] [-- --nodes N]\n  --once     run the scenarios, print the summary and exit (non-zero if anything is missing)\n  --nodes N  N nsqds (2..9), two nsqlookupds, two saver replicas: the scale-out scenario');
+  process.exit(args.help ? 0 : 1);
 }
 const tty = process.stdout.isTTY;
 const paint = (code, text) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -47,7 +48,7 @@ function run(label, command, commandArgs) {
   });
 }
 
-console.log(paint('1', `NSQ transport for NestJS: demo${args.once ? ' (--once)' : ''}`));
+console.log(paint('1', `NSQ transport for NestJS: demo${args.once ? ' (--once)' : ''}${nodes > 1 ? ` (--nodes ${nodes})` : ''}`));
 console.log(`\n${paint('1', '▸ Building (tsc) and installing NSQ')}`);
 const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 if (!existsSync(tsc)) {
@@ -70,4 +71,4 @@ try {
 }
 
 const { runDemo } = await import(pathToFileURL(join(ROOT, 'dist', 'demo', 'apps', 'demo', 'src', 'demo.js')).href);
-process.exit(await runDemo({ once: args.once, root: ROOT }));
+process.exit(await runDemo({ once: args.once, nodes, root: ROOT }));

@@ -8,6 +8,8 @@ import { http, nsqdChannels, waitUntil } from '../../../test/e2e/scenarios/scena
 import { freePorts, LOOPBACK } from '../../../test/support/free-port.js';
 import { startNsqCluster, type NsqCluster } from '../../../test/support/nsq-cluster.js';
 import { startOnFreePorts, type NsqProcess } from '../../../test/support/nsq-process.js';
+import { NsqLookupdNode } from '../../../test/support/nsqlookupd-node.js';
+import { scaleOutScenario } from '../../../test/e2e/scenarios/scale-out-scenario.js';
 import { bold, ConsoleLog, dim, green, red } from './console-log.js';
 import { ServiceProcess } from './service-process.js';
 
@@ -17,6 +19,11 @@ const FLASH_SALE_MAX_BACKLOG = 10;
 export interface DemoOptions {
   /** Run the scenarios, print the summary and return (non-zero when one failed) instead of running until Ctrl-C. */
   readonly once: boolean;
+  /**
+   * 1: the example scenarios on one nsqd. More: that many nsqds, two nsqlookupds and two saver
+   * replicas, and the scale-out scenario (one nsqd stopped mid-run, nothing acknowledged lost).
+   */
+  readonly nodes: number;
   /** The repository (the apps run from its dist/). */
   readonly root: string;
 }
@@ -26,7 +33,7 @@ export interface DemoOptions {
  * saver, and the scenarios the e2e suite runs (test/e2e/scenarios), with
  * progress while anything is awaited. Resolves with the exit code.
  */
-export async function runDemo({ once, root }: DemoOptions): Promise<number> {
+export async function runDemo({ once, root, nodes }: DemoOptions): Promise<number> {
   const log = new ConsoleLog();
   const dataDir = join(root, '.data', 'demo');
   const logDir = join(dataDir, 'logs');
@@ -34,6 +41,7 @@ export async function runDemo({ once, root }: DemoOptions): Promise<number> {
   mkdirSync(logDir, { recursive: true });
 
   let cluster: NsqCluster | undefined;
+  let secondLookupd: NsqLookupdNode | undefined;
   let nsqadmin: NsqProcess | undefined;
   const services: ServiceProcess[] = [];
   let stopping: Promise<void> | undefined;
@@ -48,21 +56,24 @@ export async function runDemo({ once, root }: DemoOptions): Promise<number> {
       }
       await nsqadmin?.stop();
       await cluster?.close();
+      await secondLookupd?.kill();
       log.info(dim('stopped nsqadmin, nsqd, nsqlookupd'));
       clearInterval(keepAlive);
     })());
   const onUnexpectedExit = (name: string, how: string) => log.fail(`${name} exited unexpectedly (${how}); see ${relative(root, join(logDir, `${name}.log`))}`);
 
   try {
-    log.step('Starting NSQ on loopback (the test harness: test/support)');
-    cluster = await startNsqCluster({ nsqds: 1, lookupd: true });
+    log.step(`Starting NSQ on loopback (the test harness: test/support)${nodes > 1 ? `: ${nodes} nsqds, 2 nsqlookupds` : ''}`);
+    if (nodes > 1) secondLookupd = await NsqLookupdNode.start();
+    cluster = await startNsqCluster({ nsqds: nodes, lookupd: true, nsqdArgs: secondLookupd ? [`--lookupd-tcp-address=${secondLookupd.tcpAddress}`] : [] });
     const lookupd = cluster.lookupd!;
     const nsqd = cluster.nsqds[0]!;
-    log.ok(`nsqlookupd  tcp ${lookupd.tcpAddress}  http ${lookupd.httpAddress}`);
-    log.ok(`nsqd        tcp ${nsqd.tcpAddress}  http ${nsqd.httpAddress}`);
+    for (const l of [lookupd, ...(secondLookupd ? [secondLookupd] : [])]) log.ok(`nsqlookupd  tcp ${l.tcpAddress}  http ${l.httpAddress}`);
+    for (const n of cluster.nsqds) log.ok(`nsqd        tcp ${n.tcpAddress}  http ${n.httpAddress}`);
+    const lookupdHttpAddresses = [lookupd.httpAddress, ...(secondLookupd ? [secondLookupd.httpAddress] : [])].join(',');
     const admin = await startOnFreePorts(1, ([port]) => ({
       program: 'nsqadmin',
-      args: [`--http-address=${LOOPBACK}:${port}`, `--lookupd-http-address=${lookupd.httpAddress}`],
+      args: [`--http-address=${LOOPBACK}:${port}`, ...[lookupd, ...(secondLookupd ? [secondLookupd] : [])].map((l) => `--lookupd-http-address=${l.httpAddress}`)],
       httpAddress: `${LOOPBACK}:${port}`,
       label: 'nsqadmin',
     }));
@@ -70,16 +81,27 @@ export async function runDemo({ once, root }: DemoOptions): Promise<number> {
     const nsqadminUrl = `http://${LOOPBACK}:${admin.ports[0]}`;
     log.ok(`nsqadmin    ${nsqadminUrl}`);
 
+    if (nodes > 1) {
+      const code = await scaleOut(log, { root, dataDir, logDir, cluster, lookupdHttpAddresses, services, onUnexpectedExit, nsqadminUrl });
+      if (once || code !== 0) {
+        await stopAll();
+        return code;
+      }
+      await untilSignal(log);
+      await stopAll();
+      return 0;
+    }
+
     log.step('Starting the saver and the agent (dist/apps)');
     const [saverPort, agentPort] = await freePorts(2);
     const schema = process.env.DATABASE_SCHEMA ?? 'nsq_demo';
     const database: Record<string, string> = process.env.DATABASE_URL
       ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema }
       : { DATABASE_URL: '', SAVER_DATA_DIR: join(dataDir, 'saver') };
-    const saver = new ServiceProcess('saver', join(logDir, 'saver.log'), root, {
+    const saver = new ServiceProcess('saver', join(logDir, 'saver.log'), root, 'saver', {
       SAVER_HOST: LOOPBACK,
       SAVER_PORT: String(saverPort),
-      NSQLOOKUPD_HTTP_ADDRESSES: lookupd.httpAddress,
+      NSQLOOKUPD_HTTP_ADDRESSES: lookupdHttpAddresses,
       NSQD_TCP_ADDRESSES: '',
       FLASH_SALE_WORK_MS: '100',
       ...database,
@@ -88,7 +110,7 @@ export async function runDemo({ once, root }: DemoOptions): Promise<number> {
     const saverUrl = `http://${LOOPBACK}:${saverPort}`;
     await healthy(log, saver, `${saverUrl}/health`);
     log.ok(`saver       ${saverUrl}  ${dim(process.env.DATABASE_URL ? `PostgreSQL (DATABASE_URL), schema ${schema}` : `PGlite in ${relative(root, join(dataDir, 'saver'))}`)}`);
-    const agent = new ServiceProcess('agent', join(logDir, 'agent.log'), root, {
+    const agent = new ServiceProcess('agent', join(logDir, 'agent.log'), root, 'agent', {
       AGENT_HOST: LOOPBACK,
       AGENT_PORT: String(agentPort),
       NSQD_TCP_ADDRESSES: nsqd.tcpAddress,
@@ -148,12 +170,7 @@ export async function runDemo({ once, root }: DemoOptions): Promise<number> {
       return failed === 0 ? 0 : 1;
     }
     console.log(`\n  try: curl -s -XPOST ${agentUrl}/reports -H 'content-type: application/json' -d '{"title":"hello","author":"me","content":"from curl"}'`);
-    console.log(bold('\n  Running. Press Ctrl-C to stop.'));
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
-    log.info(`${signal} received`);
+    await untilSignal(log);
     await stopAll();
     return 0;
   } catch (error) {
@@ -162,6 +179,84 @@ export async function runDemo({ once, root }: DemoOptions): Promise<number> {
     await stopAll();
     return 1;
   }
+}
+
+async function untilSignal(log: ConsoleLog): Promise<void> {
+  console.log(bold('\n  Running. Press Ctrl-C to stop.'));
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log.info(`${signal} received`);
+}
+
+interface ScaleOutSetup {
+  readonly root: string;
+  readonly dataDir: string;
+  readonly logDir: string;
+  readonly cluster: NsqCluster;
+  readonly lookupdHttpAddresses: string;
+  readonly services: ServiceProcess[];
+  readonly onUnexpectedExit: (name: string, how: string) => void;
+  readonly nsqadminUrl: string;
+}
+
+/** `--nodes N`: two saver replicas and an agent over N nsqds, then the scale-out scenario. */
+async function scaleOut(log: ConsoleLog, setup: ScaleOutSetup): Promise<number> {
+  const { root, dataDir, logDir, cluster, lookupdHttpAddresses, services, onUnexpectedExit, nsqadminUrl } = setup;
+  log.step('Starting two saver replicas and the agent (dist/apps)');
+  const ports = await freePorts(3);
+  const saverUrls: string[] = [];
+  for (const replica of [1, 2]) {
+    const port = ports[replica - 1]!;
+    // With DATABASE_URL both replicas share one schema; PGlite cannot be shared, so each has its own.
+    const database: Record<string, string> = process.env.DATABASE_URL
+      ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: process.env.DATABASE_SCHEMA ?? 'nsq_demo' }
+      : { DATABASE_URL: '', SAVER_DATA_DIR: join(dataDir, `saver-${replica}`) };
+    const saver = new ServiceProcess(`saver-${replica}`, join(logDir, `saver-${replica}.log`), root, 'saver', {
+      SAVER_HOST: LOOPBACK,
+      SAVER_PORT: String(port),
+      NSQLOOKUPD_HTTP_ADDRESSES: lookupdHttpAddresses,
+      NSQD_TCP_ADDRESSES: '',
+      SAVER_LOOKUPD_POLL_INTERVAL_MS: '1000',
+      ...database,
+    }, onUnexpectedExit);
+    services.push(saver);
+    const url = `http://${LOOPBACK}:${port}`;
+    await healthy(log, saver, `${url}/health`);
+    saverUrls.push(url);
+    log.ok(`saver-${replica}     ${url}`);
+  }
+  const agent = new ServiceProcess('agent', join(logDir, 'agent.log'), root, 'agent', {
+    AGENT_HOST: LOOPBACK,
+    AGENT_PORT: String(ports[2]),
+    NSQD_TCP_ADDRESSES: cluster.nsqds.map((n) => n.tcpAddress).join(','),
+    NSQD_HTTP_ADDRESSES: cluster.nsqds.map((n) => n.httpAddress.replace(/^https?:\/\//, '')).join(','),
+    NSQ_PUBLISH_TIMEOUT_MS: '2000',
+  }, onUnexpectedExit);
+  services.push(agent);
+  const agentUrl = `http://${LOOPBACK}:${ports[2]}`;
+  await healthy(log, agent, `${agentUrl}/health`);
+  log.ok(`agent       ${agentUrl}  ${dim(`publishing to ${cluster.nsqds.length} nsqds`)}`);
+
+  log.step(scaleOutScenario.title);
+  const started = Date.now();
+  let code = 0;
+  try {
+    log.ok(await scaleOutScenario.run({ agentUrl, saverUrls, nsqds: cluster.nsqds, reports: 600 }, log), started);
+  } catch (error) {
+    log.fail(error instanceof Error ? error.message : String(error));
+    code = 1;
+  }
+  log.step('What NSQ carried (report.created on every nsqd; a restarted nsqd counts from its restart)');
+  for (const n of cluster.nsqds) {
+    const figures = (await nsqdChannels(n.httpAddress)).filter((c) => c.topic === 'report.created');
+    log.info(`nsqd ${n.tcpAddress}: ${figures.map((c) => `${c.channel} ${c.messages} messages, depth ${c.depth}, ${c.inFlight} in flight`).join('; ') || 'nothing'}`);
+  }
+  log.step('Summary');
+  log.info(code === 0 ? green(bold('the scale-out scenario passed')) : red(bold('the scale-out scenario failed')));
+  console.log(`\n  nsqadmin: ${bold(nsqadminUrl)}\n  logs     ${relative(root, logDir)}/`);
+  return code;
 }
 
 async function healthy(log: ConsoleLog, service: ServiceProcess, url: string): Promise<void> {

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { reapOnExit } from '../../../test/support/process-reaper.js';
 
-/** One compiled app (dist/apps/<name>/main.js) as a child process, its output in `<logDir>/<name>.log`. */
+/** One compiled app (dist/apps/<app>/main.js) as a child process named `name` (saver-1, …), its output in `logPath`. */
 export class ServiceProcess {
   private readonly child: ChildProcess;
   private exitedWith: string | undefined;
@@ -14,12 +14,14 @@ export class ServiceProcess {
     readonly name: string,
     readonly logPath: string,
     root: string,
+    /** Which app: `agent` or `saver`. */
+    app: 'agent' | 'saver',
     env: Record<string, string>,
     onUnexpectedExit: (name: string, how: string) => void,
   ) {
     const log = createWriteStream(logPath);
     // Its own process group: Ctrl-C reaches the demo, which stops the apps in order (agent, then saver).
-    this.child = spawn(process.execPath, [join('dist', 'apps', name, 'main.js')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(process.execPath, [join('dist', 'apps', app, 'main.js')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     reapOnExit(this.child);
     this.child.stdout!.pipe(log);
     this.child.stderr!.pipe(log);

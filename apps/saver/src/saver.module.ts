@@ -29,6 +29,7 @@ export class SaverModule {
           useFactory: (config: SaverConfig) => ({
             lookupdHttpAddresses: config.lookupdHttpAddresses,
             nsqdTcpAddresses: config.nsqdTcpAddresses,
+            lookupdPollIntervalMs: config.lookupdPollIntervalMs,
             channel: config.channel,
             maxInFlight: config.maxInFlight,
             maxAttempts: config.maxAttempts,

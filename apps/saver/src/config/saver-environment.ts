@@ -35,6 +35,12 @@ export class SaverEnvironment {
   @Matches(HOST_PORT, { each: true })
   NSQD_TCP_ADDRESSES: string[] = [];
 
+  /** How often lookupd is asked which nsqds have the saver's topics (a new or restarted nsqd is found within this). */
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  SAVER_LOOKUPD_POLL_INTERVAL_MS: number = 15_000;
+
   /** Channel of the saver's own handlers (reports, order rows, payments, timeouts, the seed's reports). */
   @Matches(NSQ_NAME)
   SAVER_CHANNEL: string = CHANNELS.saver;

@@ -14,6 +14,7 @@ export abstract class SaverConfig {
   abstract readonly port: number;
   abstract readonly lookupdHttpAddresses: readonly string[];
   abstract readonly nsqdTcpAddresses: readonly string[];
+  abstract readonly lookupdPollIntervalMs: number;
   abstract readonly channel: string;
   abstract readonly maxInFlight: number;
   abstract readonly maxAttempts: number;
@@ -66,6 +67,7 @@ export function validateSaverConfig(env: Record<string, unknown>): SaverConfigNa
     port: parsed.SAVER_PORT,
     lookupdHttpAddresses: Object.freeze([...parsed.NSQLOOKUPD_HTTP_ADDRESSES]),
     nsqdTcpAddresses: Object.freeze([...parsed.NSQD_TCP_ADDRESSES]),
+    lookupdPollIntervalMs: parsed.SAVER_LOOKUPD_POLL_INTERVAL_MS,
     channel: parsed.SAVER_CHANNEL,
     maxInFlight: parsed.SAVER_MAX_IN_FLIGHT,
     maxAttempts: parsed.SAVER_MAX_ATTEMPTS,
