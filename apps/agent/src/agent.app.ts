@@ -11,7 +11,7 @@ import { createJsonLogger } from './logging.js';
  */
 export async function createAgentApp(env?: Record<string, string | undefined>): Promise<{ app: INestApplication; config: AgentConfig }> {
   // abortOnError false: an invalid configuration is thrown to the caller, not a process.abort().
-  const app = await NestFactory.create(AgentModule.forRoot(env), { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create(await AgentModule.forRoot(env), { bufferLogs: true, abortOnError: false });
   const config = app.get(AgentConfig);
   app.useLogger(createJsonLogger('agent', config.logLevel));
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -15,11 +15,11 @@ import { ReportsModule } from './reports/reports.module.js';
 @Module({})
 export class AgentModule {
   /** `env`: variables to read instead of `.env` and process.env (tests, embedding). */
-  static forRoot(env?: Readonly<Record<string, string | undefined>>): DynamicModule {
+  static async forRoot(env?: Readonly<Record<string, string | undefined>>): Promise<DynamicModule> {
     return {
       module: AgentModule,
       imports: [
-        AgentConfigModule.forRoot(env),
+        await AgentConfigModule.forRoot(env),
         NsqClientModule.registerAsync({
           name: NSQ_CLIENT,
           isGlobal: true,

@@ -19,7 +19,7 @@ export interface SaverApp {
  */
 export async function createSaverApp(env?: Record<string, string | undefined>): Promise<SaverApp> {
   // abortOnError false: an invalid configuration is thrown to the caller, not a process.abort().
-  const app = await NestFactory.create(SaverModule.forRoot(env), { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create(await SaverModule.forRoot(env), { bufferLogs: true, abortOnError: false });
   const config = app.get(SaverConfig);
   app.useLogger(createJsonLogger('saver', config.logLevel));
   // Event payloads are DTOs from @app/contracts; unknown fields are stripped, not refused (as Go's decoders do).

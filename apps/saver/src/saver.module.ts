@@ -18,11 +18,11 @@ import { StatsModule } from './stats/stats.module.js';
 @Module({})
 export class SaverModule {
   /** `env`: variables to read instead of `.env` and process.env (tests, embedding). */
-  static forRoot(env?: Readonly<Record<string, string | undefined>>): DynamicModule {
+  static async forRoot(env?: Readonly<Record<string, string | undefined>>): Promise<DynamicModule> {
     return {
       module: SaverModule,
       imports: [
-        SaverConfigModule.forRoot(env),
+        await SaverConfigModule.forRoot(env),
         NsqServerModule.registerAsync({
           isGlobal: true,
           inject: [SaverConfig],

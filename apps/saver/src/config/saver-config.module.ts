@@ -9,13 +9,17 @@ import { SaverConfig, type SaverConfigNamespace, validateSaverConfig } from './s
 @Global()
 @Module({})
 export class SaverConfigModule {
-  /** `env`: variables to read instead of `.env` and process.env (tests, embedding). */
-  static forRoot(env?: Readonly<Record<string, string | undefined>>): DynamicModule {
+  /**
+   * `env`: variables to read instead of `.env` and process.env (tests, embedding).
+   * Awaited here, so an invalid variable rejects this call (and the app's
+   * creation) instead of surfacing later as an unhandled rejection.
+   */
+  static async forRoot(env?: Readonly<Record<string, string | undefined>>): Promise<DynamicModule> {
     const explicit = env !== undefined;
     return {
       module: SaverConfigModule,
       imports: [
-        ConfigModule.forRoot({
+        await ConfigModule.forRoot({
           ignoreEnvFile: explicit,
           ignoreEnvVars: explicit,
           skipProcessEnv: explicit,
