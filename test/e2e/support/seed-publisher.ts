@@ -8,9 +8,14 @@ import { repoRoot } from '../../support/nsq-binaries.js';
 
 const run = promisify(execFile);
 
-/** The Go toolchain: $GO, else `go` on PATH, else the usual install folder. */
+/** The Go toolchain, found as test/scripts/install-nsq.sh finds it: $GO, `go` on PATH, $GOROOT, Go's usual install folder. */
 export function findGo(): string {
-  const candidates = [process.env.GO, ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'go')), '/usr/local/go/bin/go'];
+  const candidates = [
+    process.env.GO,
+    ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'go')),
+    process.env.GOROOT && join(process.env.GOROOT, 'bin', 'go'),
+    '/usr/local/go/bin/go',
+  ];
   for (const candidate of candidates) {
     if (!candidate) continue;
     try {
@@ -35,7 +40,8 @@ export async function buildSeedPublisher(): Promise<SeedPublisher> {
   await cp(join(repoRoot(), 'test', 'e2e', 'seed-publisher'), dir, { recursive: true });
   const binary = join(dir, 'seed-publisher');
   // Module downloads and the build cache stay in Go's usual places; the sources and the binary in the temp folder.
-  await run(go, ['build', '-buildvcs=false', '-o', binary, '.'], { cwd: dir, env: { ...process.env, GOTOOLCHAIN: 'local' }, timeout: 180_000 });
+  // GOTOOLCHAIN=local: never download another toolchain; GOWORK=off: no go.work further up applies.
+  await run(go, ['build', '-buildvcs=false', '-o', binary, '.'], { cwd: dir, env: { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off' }, timeout: 180_000 });
   return {
     async publish({ nsqd, eventTopic, statusTopic, eventName, count, dataName }) {
       const args = ['-nsqd', nsqd, '-event-topic', eventTopic, '-status-topic', statusTopic, '-event-name', eventName, '-count', String(count)];
