@@ -1,50 +1,43 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
 import { NsqClientModule } from 'nestjs-transport-nsq';
-import { NsqHealthIndicator } from 'nestjs-transport-nsq/health';
-import { AGENT_CONFIG, type AgentConfig } from './config/agent.config.js';
-import { FlashSaleBacklog } from './flash-sale/flash-sale-backlog.service.js';
-import { FlashSaleController } from './flash-sale/flash-sale.controller.js';
-import { HealthController } from './health/health.controller.js';
-import { EventPublisher } from './nsq/event-publisher.service.js';
+import { AgentConfig } from './config/agent.config.js';
+import { AgentConfigModule } from './config/agent-config.module.js';
+import { FlashSaleModule } from './flash-sale/flash-sale.module.js';
+import { HealthModule } from './health/health.module.js';
+import { NSQ_CLIENT } from './nsq/nsq-client.token.js';
 import { NsqExceptionFilter } from './nsq/nsq-exception.filter.js';
-import { OrdersController } from './orders/orders.controller.js';
-import { ReportsController } from './reports/reports.controller.js';
-import { NSQ_CLIENT } from './topics.js';
+import { NsqModule } from './nsq/nsq.module.js';
+import { OrdersModule } from './orders/orders.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 
+/** The agent: HTTP in, NSQ events out, a feature module per resource. */
 @Module({})
 export class AgentModule {
-  /** `config` comes from `loadAgentConfig(env)`, validated before the app is created. */
-  static forRoot(config: AgentConfig): DynamicModule {
+  /** `env`: variables to read instead of `.env` and process.env (tests, embedding). */
+  static async forRoot(env?: Readonly<Record<string, string | undefined>>): Promise<DynamicModule> {
     return {
       module: AgentModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, skipProcessEnv: true, load: [registerAs(AGENT_CONFIG, () => config)] }),
+        await AgentConfigModule.forRoot(env),
         NsqClientModule.registerAsync({
           name: NSQ_CLIENT,
-          inject: [ConfigService],
-          useFactory: (configService: ConfigService) => {
-            const agent = configService.getOrThrow<AgentConfig>(AGENT_CONFIG);
-            return {
-              nsqdTcpAddresses: agent.nsqdTcpAddresses,
-              publishTimeoutMs: agent.publishTimeoutMs,
-              connectTimeoutMs: agent.publishTimeoutMs,
-              clientId: 'agent',
-            };
-          },
+          isGlobal: true,
+          inject: [AgentConfig],
+          useFactory: (config: AgentConfig) => ({
+            nsqdTcpAddresses: config.nsqdTcpAddresses,
+            publishTimeoutMs: config.publishTimeoutMs,
+            connectTimeoutMs: config.publishTimeoutMs,
+            clientId: 'agent',
+          }),
         }),
-        TerminusModule,
+        NsqModule,
+        ReportsModule,
+        OrdersModule,
+        FlashSaleModule,
+        HealthModule,
       ],
-      controllers: [ReportsController, OrdersController, FlashSaleController, HealthController],
-      providers: [
-        { provide: AGENT_CONFIG, inject: [ConfigService], useFactory: (configService: ConfigService) => configService.getOrThrow<AgentConfig>(AGENT_CONFIG) },
-        { provide: APP_FILTER, useClass: NsqExceptionFilter },
-        EventPublisher,
-        FlashSaleBacklog,
-        NsqHealthIndicator,
-      ],
+      providers: [{ provide: APP_FILTER, useClass: NsqExceptionFilter }],
     };
   }
 }

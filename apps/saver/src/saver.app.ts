@@ -2,47 +2,36 @@ import 'reflect-metadata';
 import { type INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ServerNsq } from 'nestjs-transport-nsq';
-import { loadSaverConfig, type SaverConfig } from './config/saver.config.js';
+import { SaverConfig } from './config/saver.config.js';
 import { createJsonLogger } from './logging.js';
 import { SaverModule } from './saver.module.js';
-import { FLASH_SALE_TRANSPORT } from './topics.js';
 
 export interface SaverApp {
   readonly app: INestApplication;
   readonly config: SaverConfig;
-  readonly servers: { readonly main: ServerNsq; readonly flashSale: ServerNsq };
+  readonly server: ServerNsq;
 }
 
 /**
- * The saver: one HTTP app (health, read endpoints) with two NSQ consumers
- * connected — the main one, and the flash-sale one with a single message in
- * flight. Call `start(saver)` to subscribe and listen.
+ * The saver: one HTTP app (health, read endpoints) with its NSQ consumer
+ * connected. `env` replaces `.env` and process.env (tests). Call
+ * `startSaverApp(saver)` to subscribe and listen.
  */
-export async function createSaverApp(env: Record<string, string | undefined> = process.env): Promise<SaverApp> {
-  const config = loadSaverConfig(env);
-  const common = {
-    lookupdHttpAddresses: config.lookupdHttpAddresses,
-    nsqdTcpAddresses: config.nsqdTcpAddresses,
-    maxAttempts: config.maxAttempts,
-    deadLetterTopic: config.deadLetterTopic,
-    drainTimeoutMs: config.drainTimeoutMs,
-    msgTimeoutMs: config.msgTimeoutMs,
-    clientId: 'saver',
-  };
-  const servers = {
-    main: new ServerNsq({ ...common, channel: config.channel, maxInFlight: config.maxInFlight }),
-    flashSale: new ServerNsq({ ...common, channel: config.flashSale.channel, maxInFlight: 1, transportId: FLASH_SALE_TRANSPORT }),
-  };
-  const app = await NestFactory.create(SaverModule.forRoot(config, servers), { logger: createJsonLogger('saver', config.logLevel) });
-  app.useGlobalPipes(new ValidationPipe({ transform: true }));
-  app.connectMicroservice({ strategy: servers.main }, { inheritAppConfig: true });
-  app.connectMicroservice({ strategy: servers.flashSale }, { inheritAppConfig: true });
+export async function createSaverApp(env?: Record<string, string | undefined>): Promise<SaverApp> {
+  // abortOnError false: an invalid configuration is thrown to the caller, not a process.abort().
+  const app = await NestFactory.create(await SaverModule.forRoot(env), { bufferLogs: true, abortOnError: false });
+  const config = app.get(SaverConfig);
+  app.useLogger(createJsonLogger('saver', config.logLevel));
+  // Event payloads are DTOs from @app/contracts; unknown fields are stripped, not refused (as Go's decoders do).
+  app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true }));
+  const server = app.get(ServerNsq);
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   // SIGTERM/SIGINT: stop taking messages, let handlers in flight finish, then close the database.
   app.enableShutdownHooks([], { useProcessExit: true });
-  return { app, config, servers };
+  return { app, config, server };
 }
 
-/** Subscribes the consumers (the schema is ready by then), then serves HTTP. */
+/** Subscribes the consumer (the database is migrated by then), then serves HTTP. */
 export async function startSaverApp({ app, config }: SaverApp, port = config.port): Promise<void> {
   await app.startAllMicroservices();
   await app.listen(port, config.host);

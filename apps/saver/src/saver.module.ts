@@ -1,54 +1,52 @@
-import { type DynamicModule, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { ConfigModule, ConfigService, registerAs } from '@nestjs/config';
-import { TerminusModule } from '@nestjs/terminus';
-import type { ServerNsq } from 'nestjs-transport-nsq';
-import { NsqHealthIndicator } from 'nestjs-transport-nsq/health';
-import { SAVER_CONFIG, type SaverConfig } from './config/saver.config.js';
-import { DATABASE, type Database } from './database/database.js';
-import { openDatabase } from './database/open-database.js';
-import { FlashSaleEvents } from './events/flash-sale.events.js';
-import { OrderEvents } from './events/order.events.js';
-import { ReportEvents } from './events/report.events.js';
-import { HealthController } from './http/health.controller.js';
-import { ReadController } from './http/read.controller.js';
-import { DatabaseHealthIndicator } from './http/database.health.js';
-import { NSQ_SERVERS } from './nsq-servers.js';
-import { SaverStore } from './store/saver.store.js';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { NsqServerModule } from 'nestjs-transport-nsq';
+import { SaverConfig } from './config/saver.config.js';
+import { SaverConfigModule } from './config/saver-config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { FlashSaleModule } from './flash-sale/flash-sale.module.js';
+import { HealthModule } from './health/health.module.js';
+import { OrdersModule } from './orders/orders.module.js';
+import { ReportsModule } from './reports/reports.module.js';
+import { SeedReportsModule } from './seed-reports/seed-reports.module.js';
+import { StatsModule } from './stats/stats.module.js';
 
+/**
+ * The saver: one ServerNsq for every handler (the flash sale's one message in
+ * flight is that handler's own `maxInFlight`), the database, and a feature
+ * module per kind of event.
+ */
 @Module({})
-export class SaverModule implements OnApplicationShutdown {
-  private readonly logger = new Logger('SaverModule');
-
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
-
-  /** `config` comes from `loadSaverConfig(env)`; `servers` are the ServerNsq instances connected to the app. */
-  static forRoot(config: SaverConfig, servers: Record<string, ServerNsq>): DynamicModule {
+export class SaverModule {
+  /** `env`: variables to read instead of `.env` and process.env (tests, embedding). */
+  static async forRoot(env?: Readonly<Record<string, string | undefined>>): Promise<DynamicModule> {
     return {
       module: SaverModule,
-      imports: [ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, ignoreEnvVars: true, skipProcessEnv: true, load: [registerAs(SAVER_CONFIG, () => config)] }), TerminusModule],
-      controllers: [ReportEvents, OrderEvents, FlashSaleEvents, ReadController, HealthController],
-      providers: [
-        { provide: SAVER_CONFIG, inject: [ConfigService], useFactory: (configService: ConfigService) => configService.getOrThrow<SaverConfig>(SAVER_CONFIG) },
-        {
-          provide: DATABASE,
-          inject: [SAVER_CONFIG],
-          useFactory: async (saver: SaverConfig) => {
-            const db = await openDatabase(saver.database);
-            new Logger('Database').log(`Schema ready on ${db.location}`);
-            return db;
-          },
-        },
-        { provide: NSQ_SERVERS, useValue: servers },
-        SaverStore,
-        DatabaseHealthIndicator,
-        NsqHealthIndicator,
+      imports: [
+        await SaverConfigModule.forRoot(env),
+        NsqServerModule.registerAsync({
+          isGlobal: true,
+          inject: [SaverConfig],
+          useFactory: (config: SaverConfig) => ({
+            lookupdHttpAddresses: config.lookupdHttpAddresses,
+            nsqdTcpAddresses: config.nsqdTcpAddresses,
+            lookupdPollIntervalMs: config.lookupdPollIntervalMs,
+            channel: config.channel,
+            maxInFlight: config.maxInFlight,
+            maxAttempts: config.maxAttempts,
+            deadLetterTopic: config.deadLetterTopic,
+            drainTimeoutMs: config.drainTimeoutMs,
+            msgTimeoutMs: config.msgTimeoutMs,
+            clientId: 'saver',
+          }),
+        }),
+        DatabaseModule,
+        ReportsModule,
+        OrdersModule,
+        FlashSaleModule,
+        SeedReportsModule,
+        StatsModule,
+        HealthModule,
       ],
     };
-  }
-
-  /** Runs after the NSQ servers drained (Nest closes microservices before this hook). */
-  async onApplicationShutdown(): Promise<void> {
-    await this.db.close();
-    this.logger.log('Database closed');
   }
 }

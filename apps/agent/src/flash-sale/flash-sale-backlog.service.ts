@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AGENT_CONFIG, type AgentConfig } from '../config/agent.config.js';
-import { TOPICS } from '../topics.js';
+import { CHANNELS, TOPICS } from '@app/contracts';
+import { Injectable, Logger } from '@nestjs/common';
+import { AgentConfig } from '../config/agent.config.js';
 import { BacklogUnknownError } from './backlog-unknown.error.js';
 
 interface NsqdChannelStats {
@@ -32,7 +32,7 @@ export class FlashSaleBacklog {
   private admittedSinceRead = 0;
   private reading: Promise<void> | undefined;
 
-  constructor(@Inject(AGENT_CONFIG) private readonly config: AgentConfig) {}
+  constructor(private readonly config: AgentConfig) {}
 
   /** Reserves a place in the backlog; false when it is full. Call `release()` if the publish then fails. */
   async admit(): Promise<{ admitted: boolean; backlog: number }> {
@@ -68,7 +68,7 @@ export class FlashSaleBacklog {
 
   private async readNsqd(address: string): Promise<number> {
     const topic = TOPICS.flashSalePurchase;
-    const channel = this.config.flashSale.channel;
+    const channel = CHANNELS.flashSale;
     const url = `http://${address}/stats?format=json&topic=${encodeURIComponent(topic)}&channel=${encodeURIComponent(channel)}`;
     let stats: NsqdStats;
     try {

@@ -1,12 +1,10 @@
+import { type FlashSalePurchaseEvent, SKU_PATTERN, TOPICS } from '@app/contracts';
 import { Body, Controller, HttpCode, HttpException, HttpStatus, Param, Post, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventPublisher } from '../nsq/event-publisher.service.js';
-import { TOPICS } from '../topics.js';
 import { BacklogUnknownError } from './backlog-unknown.error.js';
 import { FlashSaleBacklog } from './flash-sale-backlog.service.js';
 import { PurchaseDto } from './purchase.dto.js';
-
-const SKU = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The seed's peak shaving: purchases queue in NSQ; beyond the backlog limit they are refused at once. */
 @Controller('flash-sale')
@@ -19,7 +17,7 @@ export class FlashSaleController {
   @Post(':sku')
   @HttpCode(HttpStatus.ACCEPTED)
   async purchase(@Param('sku') sku: string, @Body() body: PurchaseDto): Promise<{ id: string; backlog: number }> {
-    if (!SKU.test(sku)) throw new HttpException({ statusCode: 400, message: ['sku must match [A-Za-z0-9_-]{1,64}'], error: 'Bad Request' }, HttpStatus.BAD_REQUEST);
+    if (!SKU_PATTERN.test(sku)) throw new HttpException({ statusCode: 400, message: ['sku must match [A-Za-z0-9_-]{1,64}'], error: 'Bad Request' }, HttpStatus.BAD_REQUEST);
     let admission: { admitted: boolean; backlog: number };
     try {
       admission = await this.backlog.admit();
@@ -32,7 +30,8 @@ export class FlashSaleController {
     }
     const id = randomUUID();
     try {
-      await this.events.publish(TOPICS.flashSalePurchase, { eventId: id, sku, customerId: body.customerId, requestedAt: new Date().toISOString() });
+      const purchase: FlashSalePurchaseEvent = { eventId: id, sku, customerId: body.customerId, requestedAt: new Date().toISOString() };
+      await this.events.publish(TOPICS.flashSalePurchase, purchase);
     } catch (error) {
       this.backlog.release();
       throw error;

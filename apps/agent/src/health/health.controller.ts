@@ -2,8 +2,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { ClientNsq } from 'nestjs-transport-nsq';
 import { NsqHealthIndicator } from 'nestjs-transport-nsq/health';
-import { AGENT_CONFIG, type AgentConfig } from '../config/agent.config.js';
-import { NSQ_CLIENT } from '../topics.js';
+import { AgentConfig } from '../config/agent.config.js';
+import { NSQ_CLIENT } from '../nsq/nsq-client.token.js';
 
 /** `GET /health`: 200 when every nsqd answers /ping and the publisher has not lost its connection, 503 otherwise (the agent has no database). */
 @Controller('health')
@@ -12,7 +12,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly nsq: NsqHealthIndicator,
     @Inject(NSQ_CLIENT) private readonly publisher: ClientNsq,
-    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    private readonly config: AgentConfig,
   ) {}
 
   @Get()

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientNsq } from 'nestjs-transport-nsq';
 import { lastValueFrom } from 'rxjs';
-import { NSQ_CLIENT } from '../topics.js';
+import { NSQ_CLIENT } from './nsq-client.token.js';
 
 /** Publishes an event and resolves once nsqd acknowledged it (rejects with an NsqTransportError). */
 @Injectable()

@@ -1,18 +1,8 @@
+import { OrderItem } from '@app/contracts';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, IsInt, IsNumber, IsPositive, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsNumber, IsPositive, IsString, Length, ValidateNested } from 'class-validator';
 
-export class OrderItemDto {
-  @IsString()
-  @Length(1, 64)
-  sku!: string;
-
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  quantity!: number;
-}
-
-/** Body of `POST /orders`. */
+/** Body of `POST /orders`. Items are the contract's own class, validated the same on both sides. */
 export class CreateOrderDto {
   @IsString()
   @Length(1, 100)
@@ -25,6 +15,6 @@ export class CreateOrderDto {
   @ArrayNotEmpty()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
-  @Type(() => OrderItemDto)
-  items!: OrderItemDto[];
+  @Type(() => OrderItem)
+  items!: OrderItem[];
 }

@@ -1,3 +1,4 @@
+import { REPORT_PRIORITIES, type ReportPriority } from '@app/contracts';
 import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 
 /** Body of `POST /reports`. */
@@ -15,6 +16,6 @@ export class CreateReportDto {
   content!: string;
 
   @IsOptional()
-  @IsIn(['low', 'normal', 'high'])
-  priority?: 'low' | 'normal' | 'high';
+  @IsIn(REPORT_PRIORITIES)
+  priority?: ReportPriority;
 }

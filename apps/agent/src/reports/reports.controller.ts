@@ -1,7 +1,7 @@
+import { type ReportCreatedEvent, TOPICS } from '@app/contracts';
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventPublisher } from '../nsq/event-publisher.service.js';
-import { TOPICS } from '../topics.js';
 import { CreateReportDto } from './create-report.dto.js';
 
 /** The seed's publishing side: a report becomes a `report.created` event. */
@@ -14,7 +14,8 @@ export class ReportsController {
   @HttpCode(HttpStatus.ACCEPTED)
   async create(@Body() report: CreateReportDto): Promise<{ id: string }> {
     const id = randomUUID();
-    await this.events.publish(TOPICS.reportCreated, { id, ...report, priority: report.priority ?? 'normal', createdAt: new Date().toISOString() });
+    const event: ReportCreatedEvent = { id, ...report, priority: report.priority ?? 'normal', createdAt: new Date().toISOString() };
+    await this.events.publish(TOPICS.reportCreated, event);
     return { id };
   }
 }

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { NsqHealthIndicator } from 'nestjs-transport-nsq/health';
+import { HealthController } from './health.controller.js';
+
+@Module({ imports: [TerminusModule], controllers: [HealthController], providers: [NsqHealthIndicator] })
+export class HealthModule {}
