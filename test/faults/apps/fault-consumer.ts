@@ -86,6 +86,9 @@ if (config.metricsIntervalMs) {
     record.line('M', Date.now(), settledHeap(), handles, listeners, timers);
   }, config.metricsIntervalMs);
   timer.unref();
+  // Sampling stops when shutdown begins: a graceful close holds a listener or two while it waits for
+  // nsqd to close its side, which a sample taken then would count as growth.
+  process.once('SIGTERM', () => clearInterval(timer));
 }
 record.line('R', process.pid, Date.now());
 process.stdout.write('FAULT-APP-READY\n');

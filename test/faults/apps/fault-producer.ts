@@ -107,6 +107,7 @@ recordConnectionEvents(client);
 await client.connect();
 const loop = app.get(EmitLoop);
 
+let metricsTimer: NodeJS.Timeout | undefined;
 if (config.metricsIntervalMs) {
   const timer = setInterval(() => {
     const writers = client.unwrap<unknown[]>();
@@ -115,6 +116,10 @@ if (config.metricsIntervalMs) {
     record.line('M', Date.now(), settledHeap(), handles, listeners, timers, loop.outstandingCount);
   }, config.metricsIntervalMs);
   timer.unref();
+  // Sampling stops when shutdown begins: a graceful close holds a listener or two while it waits for
+  // nsqd to close its side, which a sample taken then would count as growth.
+  process.once('SIGTERM', () => clearInterval(timer));
+  metricsTimer = timer;
 }
 record.line('R', process.pid, Date.now());
 process.stdout.write('FAULT-APP-READY\n');
@@ -131,6 +136,7 @@ if (config.holdUntilSignal) {
 }
 await loop.done;
 record.line('Z', Date.now());
+clearInterval(metricsTimer);
 await app.close();
 process.exit(0);
 
