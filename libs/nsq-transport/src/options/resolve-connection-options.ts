@@ -16,6 +16,8 @@ export interface ResolvedNsqConnectionOptions {
   readonly compression: 'none' | 'deflate' | 'snappy';
   readonly deflateLevel: number;
   readonly codec: NsqCodecName;
+  /** Whether bodies are written (client) / also read (server) as envelopes with headers (WIRE.md §2). */
+  readonly envelope: boolean;
 }
 
 export const CONNECTION_DEFAULTS = {
@@ -24,6 +26,7 @@ export const CONNECTION_DEFAULTS = {
   compression: 'none',
   deflateLevel: 6,
   codec: 'json',
+  envelope: false,
 } as const;
 
 export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNsqConnectionOptions {
@@ -51,6 +54,7 @@ export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNs
     compression,
     deflateLevel: integerIn('deflateLevel', user.deflateLevel ?? CONNECTION_DEFAULTS.deflateLevel, 1, 9),
     codec: oneOf('codec', user.codec ?? CONNECTION_DEFAULTS.codec, ['json', 'text', 'raw'] as const),
+    envelope: boolean('envelope', user.envelope ?? CONNECTION_DEFAULTS.envelope),
   });
 }
 
