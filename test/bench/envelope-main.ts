@@ -1,19 +1,23 @@
 /**
  * `npm run bench:envelope`: the cost of the envelope (WIRE.md §2), ours with
  * `envelope: false` (raw bodies) against ours with `envelope: true` (two
- * headers on every message), in one run with the two arms alternated per
- * repetition. Publish: pipelined ×100 emits; consume: drain a pre-filled
+ * headers on every message), in one run with the arms alternated per
+ * repetition. `--baseline DIR` adds a third arm: the library built from
+ * another commit (DIR is its `libs/nsq-transport`, built, in a worktree
+ * whose node_modules is this one's), run raw — what "off costs nothing" is
+ * measured against. Publish: pipelined ×100 emits; consume: drain a pre-filled
  * channel at maxInFlight 100 (the raw arm's channel holds raw bodies, the
  * envelope arm's envelopes). Writes test/bench/results/envelope.md (and
  * .json); `--smoke` runs tiny counts into .tmp/ and asserts nothing.
  *
- *   node --expose-gc dist/bench/test/bench/envelope-main.js [--smoke] [--reps N]
+ *   node --expose-gc dist/bench/test/bench/envelope-main.js [--smoke] [--reps N] [--baseline DIR]
  */
 import { lastValueFrom } from 'rxjs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ClientNsq, NsqEventPattern, NsqRecordBuilder, ServerNsq } from 'nestjs-transport-nsq';
+import * as ours from 'nestjs-transport-nsq';
+import { pathToFileURL } from 'node:url';
 import type { BenchArm, BenchConsumer, BenchConsumerSpec, BenchProducer, BenchTarget } from './bench-arm.interface.js';
 import { payload, sizeLabel, type BenchPayload } from './bench-payloads.js';
 import { summarize } from './bench-stats.js';
@@ -27,18 +31,20 @@ const HEADERS = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba9
 const SIZES = [100, 1024] as const;
 const CHANNEL = 'bench';
 
+type Library = typeof ours;
+
 /** Ours, with or without the envelope; with it, every emit carries {@link HEADERS}. */
 class OursArm implements BenchArm {
-  readonly id: string;
-  readonly label: string;
-
-  constructor(private readonly envelope: boolean) {
-    this.id = envelope ? 'envelope' : 'raw';
-    this.label = envelope ? 'ours, envelope: true (2 headers)' : 'ours, envelope: false (raw body)';
-  }
+  constructor(
+    private readonly envelope: boolean,
+    readonly id: string,
+    readonly label: string,
+    private readonly lib: Library = ours,
+  ) {}
 
   async createProducer(target: BenchTarget): Promise<BenchProducer> {
-    const { app, client } = await startPublisherApp(ClientNsq, { nsqdTcpAddresses: [target.nsqdTcpAddress], closeTimeoutMs: 2_000, envelope: this.envelope });
+    const { ClientNsq, NsqRecordBuilder } = this.lib;
+    const { app, client } = await startPublisherApp(ClientNsq, { nsqdTcpAddresses: [target.nsqdTcpAddress], closeTimeoutMs: 2_000, ...this.envelopeOption() });
     const record = (data: BenchPayload) => (this.envelope ? new NsqRecordBuilder(data).setHeaders(HEADERS).build() : data);
     return {
       publish: (topic, data, done) => client.emit(topic, record(data)).subscribe({ complete: () => done(), error: (error: Error) => done(error) }),
@@ -49,14 +55,21 @@ class OursArm implements BenchArm {
   }
 
   async createConsumer(target: BenchTarget, spec: BenchConsumerSpec): Promise<BenchConsumer> {
-    const server = new ServerNsq({ nsqdTcpAddresses: [target.nsqdTcpAddress], channel: spec.channel, maxInFlight: spec.maxInFlight, drainTimeoutMs: 2_000, envelope: this.envelope });
+    const { ServerNsq, NsqEventPattern } = this.lib;
+    const server = new ServerNsq({ nsqdTcpAddresses: [target.nsqdTcpAddress], channel: spec.channel, maxInFlight: spec.maxInFlight, drainTimeoutMs: 2_000, ...this.envelopeOption() });
     const app = await startConsumerApp(server, NsqEventPattern(spec.topic, { channel: spec.channel }), spec.onMessage);
     return { close: () => app.close() };
   }
 
+  /** The baseline build predates the option: it is only passed when on. */
+  private envelopeOption(): { envelope?: boolean } {
+    return this.envelope ? { envelope: true } : {};
+  }
+
   /** Fills topic/channel with `count` messages as this arm's producer writes them (MPUBs of 500). */
   async fill(target: BenchTarget, topic: string, size: number, count: number): Promise<void> {
-    const client = new ClientNsq({ nsqdTcpAddresses: [target.nsqdTcpAddress], envelope: this.envelope });
+    const { ClientNsq, NsqRecordBuilder } = this.lib;
+    const client = new ClientNsq({ nsqdTcpAddresses: [target.nsqdTcpAddress], ...this.envelopeOption() });
     try {
       for (let seq = 0; seq < count; seq += 500) {
         const batch = Array.from({ length: Math.min(500, count - seq) }, (_, i) => payload(size, seq + i));
@@ -73,9 +86,7 @@ class OursArm implements BenchArm {
 interface Row {
   readonly workload: string;
   readonly size: number;
-  readonly raw: number[];
-  readonly envelope: number[];
-  readonly ratios: number[];
+  readonly figures: Record<string, number[]>;
 }
 
 async function main(): Promise<void> {
@@ -87,7 +98,13 @@ async function main(): Promise<void> {
   const publishCount = (size: number) => (smoke ? 200 : size >= 1024 ? 60_000 : 100_000);
   const consumeCount = smoke ? 200 : 60_000;
   const outDir = resolve(smoke ? '.tmp/bench-smoke' : 'test/bench/results');
-  const arms = [new OursArm(false), new OursArm(true)];
+  const baselineAt = argv.indexOf('--baseline');
+  const arms = [new OursArm(false, 'raw', 'ours, envelope: false (raw body)'), new OursArm(true, 'envelope', 'ours, envelope: true (2 headers)')];
+  if (baselineAt >= 0) {
+    const dir = resolve(argv[baselineAt + 1]!);
+    const lib = (await import(pathToFileURL(join(dir, 'dist/esm/index.js')).href)) as Library;
+    arms.push(new OursArm(false, 'baseline', `baseline build (${argv[argv.indexOf('--baseline-label') + 1] ?? dir}), raw`, lib));
+  }
   const nsqd = await NsqdNode.start({ nodeId: 1, dataPath: await mkdtemp(join(tmpdir(), 'nsq-bench-envelope-')), args: ['--mem-queue-size=1000000', '--log-level=warn'] });
   const target: BenchTarget = { nsqdTcpAddress: nsqd.tcpAddress };
   const loadBefore = loadavg();
@@ -105,17 +122,16 @@ async function main(): Promise<void> {
     }
     for (const size of SIZES) {
       for (const workload of ['publish.pipelined-100', 'consume.mif-100'] as const) {
-        const row: Row = { workload, size, raw: [], envelope: [], ratios: [] };
+        const row: Row = { workload, size, figures: Object.fromEntries(arms.map((a) => [a.id, []])) };
         log(`${workload} ${sizeLabel(size)}`);
         for (let rep = 0; rep < reps; rep++) {
-          const figures: Record<string, number> = {};
-          // Alternate which arm goes first.
-          for (const arm of rep % 2 === 0 ? arms : [...arms].reverse()) {
+          // Rotate which arm goes first.
+          for (const arm of arms.map((_, i) => arms[(i + rep) % arms.length]!)) {
             const t = topic();
             if (workload === 'publish.pipelined-100') {
               const producer = await arm.createProducer(target);
               try {
-                figures[arm.id] = await runPublish(producer, t, size, publishCount(size), { kind: 'pipelined', window: 100 });
+                row.figures[arm.id]!.push(await runPublish(producer, t, size, publishCount(size), { kind: 'pipelined', window: 100 }));
               } finally {
                 await producer.close();
               }
@@ -123,13 +139,10 @@ async function main(): Promise<void> {
               await nsqd.createTopic(t);
               await nsqd.createChannel(t, CHANNEL);
               await arm.fill(target, t, size, consumeCount);
-              figures[arm.id] = await runConsume(arm, target, t, CHANNEL, consumeCount, 100);
+              row.figures[arm.id]!.push(await runConsume(arm, target, t, CHANNEL, consumeCount, 100));
             }
             await nsqd.deleteTopic(t);
           }
-          row.raw.push(figures.raw!);
-          row.envelope.push(figures.envelope!);
-          row.ratios.push(figures.envelope! / figures.raw!);
         }
         rows.push(row);
       }
@@ -139,20 +152,32 @@ async function main(): Promise<void> {
     clearInterval(keepAlive);
   }
   const k = (n: number) => (n >= 1000 ? `${(n / 1000).toFixed(n >= 100_000 ? 0 : 1)}k` : n.toFixed(0));
+  const cell = (values: number[]) => {
+    const s = summarize(values);
+    return `${k(s.median)} <sub>${k(s.min)}–${k(s.max)}</sub>`;
+  };
+  /** Median (min–max) of per-repetition ratios a/b. */
+  const ratio = (a: number[], b: number[]) => {
+    const s = summarize(a.map((x, i) => x / b[i]!));
+    return `**${s.median.toFixed(2)}×** <sub>${s.min.toFixed(2)}–${s.max.toFixed(2)}</sub>`;
+  };
+  const baseline = arms.some((a) => a.id === 'baseline');
   const lines = [
     '## Envelope on and off (`npm run bench:envelope`)',
     '',
     `${startedAt} → ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load ${loadBefore.map((l) => l.toFixed(2)).join(' / ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' / ')} after; ${reps} repetition(s), arms alternated.`,
     'Raw = `envelope: false` (the default: bodies are the JSON alone); envelope = `envelope: true` with two headers (`traceparent`, `tenant`) on every message, opened by the server.',
-    '',
-    '| Workload | Size | raw (msg/s) | envelope (msg/s) | envelope / raw (median of per-repetition ratios) |',
-    '|---|---|---|---|---|',
+    ...(baseline ? ['', `Baseline = ${arms.find((a) => a.id === 'baseline')!.label}: the library before the envelope existed.`, ''] : ['']),
+    `| Workload | Size | raw (msg/s) | envelope (msg/s) |${baseline ? ' baseline (msg/s) |' : ''} envelope / raw |${baseline ? ' raw / baseline |' : ''}`,
+    `|---|---|---|---|---|${baseline ? '---|---|' : ''}`,
     ...rows.map((r) => {
-      const raw = summarize(r.raw);
-      const env = summarize(r.envelope);
-      const ratio = summarize(r.ratios);
-      return `| ${r.workload} | ${sizeLabel(r.size)} | ${k(raw.median)} <sub>${k(raw.min)}–${k(raw.max)}</sub> | ${k(env.median)} <sub>${k(env.min)}–${k(env.max)}</sub> | **${ratio.median.toFixed(2)}×** <sub>${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}</sub> |`;
+      const f = r.figures;
+      const base = baseline ? ` ${cell(f.baseline!)} |` : '';
+      const offCost = baseline ? ` ${ratio(f.raw!, f.baseline!)} |` : '';
+      return `| ${r.workload} | ${sizeLabel(r.size)} | ${cell(f.raw!)} | ${cell(f.envelope!)} |${base} ${ratio(f.envelope!, f.raw!)} |${offCost}`;
     }),
+    '',
+    'Ratios are medians of per-repetition ratios (min–max in small type).',
     '',
   ];
   await mkdir(outDir, { recursive: true });
