@@ -90,6 +90,7 @@ export function openNsqBody(body: Buffer): NsqOpenedBody {
     if (!isUtf8(body.subarray(start, start + valueLength))) throw malformed(`header ${i + 1} is not valid UTF-8`);
     headers[name] = body.toString('utf8', start, start + valueLength);
     offset += 4 + valueLength;
+    if (offset - FIXED_BYTES > NSQ_HEADER_LIMITS.maxSectionBytes) throw malformed(`its headers exceed ${NSQ_HEADER_LIMITS.maxSectionBytes} bytes`);
   }
   return { headers: Object.freeze(headers), payload: body.subarray(offset), enveloped: true };
 }
