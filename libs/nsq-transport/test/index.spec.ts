@@ -17,6 +17,8 @@ describe('public API', () => {
       'NsqEventPattern',
       'NsqEventType',
       'NsqHandlerConfigError',
+      'NsqJsonBigIntDeserializer',
+      'NsqJsonBigIntSerializer',
       'NsqJsonDeserializer',
       'NsqJsonSerializer',
       'NsqPoisonMessageError',
