@@ -15,6 +15,12 @@ export interface RecordedDelivery {
   readonly attempts: number;
   readonly payload: unknown;
   readonly body: Buffer;
+  /** `ctx.getHeaders()`, copied (envelope mode; empty for a raw message). */
+  readonly headers: Record<string, string>;
+  /** nsqd's own attempt count of this copy (`ctx.getAttempts()` discounts early deferred deliveries). */
+  readonly nsqdAttempts: number;
+  /** When the handler ran (ms since the epoch). */
+  readonly handledAt: number;
 }
 
 /** What a test handler does with a message; its result is what the transport settles on. */
@@ -84,6 +90,9 @@ function buildController(specs: readonly HandlerSpec[], deliveries: RecordedDeli
         attempts: ctx.getAttempts(),
         payload,
         body: Buffer.from(ctx.getBody()),
+        headers: { ...ctx.getHeaders() },
+        nsqdAttempts: ctx.getMessage().attempts,
+        handledAt: Date.now(),
       });
       return spec.behavior?.(payload, ctx, ++calls);
     };

@@ -12,3 +12,4 @@ export * from './interfaces/index.js';
 export * from './options/index.js';
 export * from './errors/index.js';
 export { isValidNsqName } from './nsq/nsq-names.js';
+export * from './wire/index.js';

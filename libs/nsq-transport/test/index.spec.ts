@@ -6,10 +6,14 @@ describe('public API', () => {
   it('nestjs-transport-nsq', async () => {
     expect(Object.keys(await import('../src/index.js')).sort()).toEqual([
       'ClientNsq',
+      'InvalidNsqHeaderError',
       'InvalidNsqMessageError',
       'InvalidNsqNameError',
       'InvalidNsqOptionError',
       'NSQD_LIMITS',
+      'NSQ_ENVELOPE_VERSION',
+      'NSQ_HEADER',
+      'NSQ_HEADER_LIMITS',
       'NSQ_TRANSPORT',
       'NsqClientModule',
       'NsqContext',
@@ -40,7 +44,11 @@ describe('public API', () => {
       'NsqUnsupportedError',
       'ServerNsq',
       'UnknownNsqOptionError',
+      'encodeNsqEnvelope',
+      'isNsqEnvelope',
+      'isValidNsqHeaderName',
       'isValidNsqName',
+      'openNsqBody',
     ]);
   });
 

@@ -8,7 +8,7 @@ import { NsqEventType, NsqStatus, type NsqEvents } from '../events/nsq.events.js
 import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
 import { serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
-import { buildPublishRequest } from '../nsq/nsq-publish-request.js';
+import { buildPublishRequest, type PublishHeaders } from '../nsq/nsq-publish-request.js';
 import { toNsqjsConnectionConfig } from '../nsq/nsqjs/index.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
 import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/resolve-client-options.js';
@@ -36,6 +36,8 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
   private producer: NsqProducer | undefined;
   private closed = false;
   private closePromise: Promise<void> | undefined;
+  /** Dispatch-hook metadata met on a raw client: said once, then dropped. */
+  private warnedRawMetadata = false;
 
   constructor(options: ClientNsqOptions) {
     super();
@@ -162,9 +164,26 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
    */
   private publishPacket(packet: ReadPacket): Promise<void> {
     const producer = this.ensureProducer();
-    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options);
+    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet));
     if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
     return producer.publish(request.topic, request.bodies, request.delayMs);
+  }
+
+  /**
+   * The headers a packet carries besides its record's: a Nest 12 dispatch
+   * hook's `metadata`. A raw client cannot carry them (a body is only the
+   * codec's bytes): it says so once and publishes the payload alone, so an
+   * instrumentation's hook never breaks emits.
+   */
+  private headersOf(packet: ReadPacket): PublishHeaders | undefined {
+    const metadata = (packet as { metadata?: unknown }).metadata;
+    if (metadata === undefined) return undefined;
+    if (this.options.envelope) return { metadata };
+    if (!this.warnedRawMetadata) {
+      this.warnedRawMetadata = true;
+      this.logger.warn('A dispatch hook set packet metadata, which raw NSQ bodies cannot carry: it is dropped. Set "envelope: true" on the client (and its consumers) to send it as headers.');
+    }
+    return undefined;
   }
 
   private ensureProducer(): NsqProducer {

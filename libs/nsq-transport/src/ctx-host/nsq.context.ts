@@ -1,6 +1,7 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { Message } from 'nsqjs';
 import type { NsqDelivery } from '../nsq/nsq-delivery.js';
+import { RESERVED_HEADER_PREFIX, type NsqHeaders } from '../wire/nsq-headers.js';
 
 type NsqContextArgs = [NsqDelivery];
 
@@ -52,7 +53,32 @@ export class NsqContext extends BaseRpcContext<NsqContextArgs> {
     return new Date(Number(BigInt(this.args[0].message.timestamp) / 1_000_000n));
   }
 
-  /** The body exactly as nsqd delivered it, before decoding. */
+  /**
+   * The message's headers (WIRE.md §2): lower-case names, string values,
+   * read-only. Empty for a raw message, and on a server without
+   * `envelope: true`. Includes the transport's own `nsq-*` headers (a dead
+   * letter's provenance, a deferred message's due time).
+   */
+  getHeaders(): NsqHeaders {
+    return this.args[0].headers;
+  }
+
+  /**
+   * Nest 12's name for what a client's dispatch hook attached: the headers
+   * without the transport's own `nsq-*` ones (a record's `setHeaders()`
+   * arrive here too). `undefined` when there are none.
+   */
+  getMetadata(): Record<string, string> | undefined {
+    const headers = this.args[0].headers;
+    let metadata: Record<string, string> | undefined;
+    for (const name in headers) {
+      if (name.startsWith(RESERVED_HEADER_PREFIX)) continue;
+      (metadata ??= Object.create(null) as Record<string, string>)[name] = headers[name]!;
+    }
+    return metadata;
+  }
+
+  /** The body exactly as nsqd delivered it, before decoding (an envelope included). */
   getBody(): Buffer {
     return this.args[0].message.body;
   }

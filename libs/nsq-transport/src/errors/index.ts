@@ -2,6 +2,7 @@ export * from './nsq-transport.error.js';
 export * from './invalid-nsq-option.error.js';
 export * from './invalid-nsq-name.error.js';
 export * from './invalid-nsq-message.error.js';
+export * from './invalid-nsq-header.error.js';
 export * from './nsq-publish.error.js';
 export * from './nsq-unconfirmed.error.js';
 export * from './nsq-timeout.error.js';

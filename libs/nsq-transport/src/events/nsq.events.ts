@@ -47,6 +47,10 @@ export interface NsqDeadLetterInfo {
   readonly detail?: string;
   /** Topic the body was copied to, when `deadLetterTopic` is configured. */
   readonly deadLetterTopic?: string;
+  /** When it was given up on (ms since the Unix epoch). */
+  readonly at: number;
+  /** The message's headers (envelope mode; empty for a raw message). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Typed listener map of `on()` (the `EventsMap` of Nest's `Server` and `ClientProxy`). */

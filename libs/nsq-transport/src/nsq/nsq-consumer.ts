@@ -5,6 +5,9 @@ import { NSQD_LIMITS } from '../constants.js';
 import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
 import type { NsqConnectionInfo, NsqDeadLetterInfo } from '../events/nsq.events.js';
 import type { ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
+import { encodeNsqEnvelope, openNsqBody } from '../wire/nsq-envelope.js';
+import { mergeNsqHeaders, NSQ_HEADER, RESERVED_HEADER_PREFIX, type NsqHeaders } from '../wire/nsq-headers.js';
+import { msUntilDue, NsqEarlyDeliveries } from './nsq-deferral.js';
 import { NsqDelivery } from './nsq-delivery.js';
 import { NsqInFlight } from './nsq-in-flight.js';
 import { NsqProducer } from './nsq-producer.js';
@@ -62,6 +65,8 @@ interface ActiveRoute<R> {
 }
 
 const FINISH: NsqSettlementAction = { kind: 'finish' };
+/** The dead-letter headers a new dead-lettering replaces. */
+const DEAD_LETTER_PREFIX = `${RESERVED_HEADER_PREFIX}dl-`;
 const REQUEUE_NOW: NsqSettlementAction = { kind: 'requeue', delayMs: 0, backoff: false };
 
 /**
@@ -95,6 +100,9 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepEveryMs = Number.POSITIVE_INFINITY;
   private closing: Promise<void> | undefined;
+  /** Envelope mode: deliveries of deferred messages that came before they were due. */
+  private readonly early = new NsqEarlyDeliveries();
+  private earlyCount = 0;
 
   constructor(
     routes: readonly R[],
@@ -198,12 +206,43 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     this.inFlight.add(active.index, delivery);
     this.keepAlive(delivery);
     const release = () => this.release(active, delivery);
+    if (this.options.envelope && !this.openEnvelope(delivery, release)) return;
     const early = decideOnArrival(delivery.attempts, this.options);
     if (early) return this.settle(delivery, early, release);
     this.hooks.handle(delivery, active.route).then(
       () => this.afterHandling(delivery, false, undefined, release),
       (error: unknown) => this.afterHandling(delivery, true, error, release),
     );
+  }
+
+  /**
+   * Envelope mode: takes the body apart. A malformed envelope is dead-lettered
+   * (undecodable); a deferred message that arrived before its
+   * `nsq-deliver-at` (nsqd restarted) is deferred again for the time left,
+   * its handler not run, the delivery not counted as an attempt. Returns
+   * whether the message goes on to its handler.
+   */
+  private openEnvelope(delivery: NsqDelivery, release: () => void): boolean {
+    let opened;
+    try {
+      opened = openNsqBody(delivery.message.body);
+    } catch (error) {
+      this.settle(delivery, { kind: 'dead-letter', reason: 'undecodable', detail: (error as Error).message }, release);
+      return false;
+    }
+    delivery.open(opened, this.early.of(delivery.id));
+    const remaining = msUntilDue(opened.headers);
+    if (remaining === 0) return true;
+    this.early.add(delivery.id);
+    this.earlyCount += 1;
+    if ((this.earlyCount & (this.earlyCount - 1)) === 0) {
+      this.logger.log(
+        `Message ${delivery.id} on ${delivery.topic}/${delivery.channel} arrived ${remaining} ms before its ${NSQ_HEADER.deliverAt} (nsqd restarted?); ` +
+          `deferred again for the time left, not counted as an attempt (${this.earlyCount} such so far)`,
+      );
+    }
+    this.settle(delivery, { kind: 'requeue', delayMs: remaining, backoff: false }, release);
+    return false;
   }
 
   private afterHandling(delivery: NsqDelivery, failed: boolean, error: unknown, release: () => void): void {
@@ -267,11 +306,12 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
   private async deadLetter(delivery: NsqDelivery, action: Extract<NsqSettlementAction, { kind: 'dead-letter' }>): Promise<void> {
     const deadLetterTopic = this.options.deadLetterTopic;
     const where = `message ${delivery.id} on ${delivery.topic}/${delivery.channel}`;
+    const at = Date.now();
     if (deadLetterTopic) {
       try {
         // Created on first use: most services never dead-letter anything.
         this.deadLetters ??= this.createDeadLetterPublisher();
-        await this.deadLetters.publish(deadLetterTopic, [delivery.message.body]);
+        await this.deadLetters.publish(deadLetterTopic, [this.deadLetterBody(delivery, action, at)]);
       } catch (error) {
         // Not stored anywhere yet: keep it in NSQ rather than finish and lose it.
         this.logger.error(`Dead-letter publish to ${deadLetterTopic} failed for ${where}; requeueing: ${describeFailure(error)}`);
@@ -291,6 +331,8 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
       reason,
       ...(detail !== undefined ? { detail } : {}),
       ...(deadLetterTopic ? { deadLetterTopic } : {}),
+      at,
+      headers: delivery.headers,
     };
     this.logger.warn(
       `Giving up on ${where} after ${info.attempts} attempt(s) (${reason}${detail !== undefined ? `: ${detail}` : ''})` +
@@ -299,8 +341,31 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     this.hooks.onDeadLetter(info);
   }
 
+  /**
+   * What the dead-letter topic receives: in raw mode the original body, byte
+   * for byte; in envelope mode an envelope of the original payload whose
+   * headers are the original ones plus where, when and why it was given up
+   * (WIRE.md §2.3; earlier `nsq-dl-*` headers are replaced).
+   */
+  private deadLetterBody(delivery: NsqDelivery, action: Extract<NsqSettlementAction, { kind: 'dead-letter' }>, at: number): Buffer {
+    if (!this.options.envelope) return delivery.message.body;
+    const original: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const name in delivery.headers) if (!name.startsWith(DEAD_LETTER_PREFIX)) original[name] = delivery.headers[name]!;
+    const provenance: NsqHeaders = {
+      [NSQ_HEADER.deadLetterTopic]: delivery.topic,
+      [NSQ_HEADER.deadLetterChannel]: delivery.channel,
+      [NSQ_HEADER.deadLetterMessageId]: delivery.id,
+      [NSQ_HEADER.deadLetterAttempts]: String(delivery.attempts),
+      [NSQ_HEADER.deadLetterReason]: action.reason,
+      ...(action.detail !== undefined ? { [NSQ_HEADER.deadLetterDetail]: action.detail } : {}),
+      [NSQ_HEADER.deadLetterAt]: String(at),
+    };
+    return encodeNsqEnvelope(mergeNsqHeaders(original, provenance), delivery.payload);
+  }
+
   private release(active: ActiveRoute<R>, delivery: NsqDelivery): void {
     this.inFlight.delete(active.index, delivery);
+    if (delivery.settledAs === 'finished') this.early.forget(delivery.id);
   }
 
   /**

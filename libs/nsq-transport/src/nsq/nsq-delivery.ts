@@ -1,5 +1,7 @@
 import type { Message } from 'nsqjs';
 import { NSQD_LIMITS } from '../constants.js';
+import type { NsqOpenedBody } from '../wire/nsq-envelope.js';
+import { NO_HEADERS, type NsqHeaders } from '../wire/nsq-headers.js';
 import { nsqjsMessageTimeoutMs } from './nsqjs/index.js';
 
 /** How a delivery ended; `undefined` while it is still open. */
@@ -30,6 +32,9 @@ export class NsqDelivery {
   private touchedAt: number;
   private timeoutMs: number;
   private copies = 1;
+  private opened: NsqOpenedBody | undefined;
+  /** Deliveries nsqd made before the message was due (re-deferred, not handled): not attempts. */
+  private early = 0;
 
   constructor(
     message: Message,
@@ -49,9 +54,31 @@ export class NsqDelivery {
     return this.current;
   }
 
-  /** Deliveries so far, this copy included (nsqd's count: timeouts count too). */
+  /**
+   * Deliveries so far, this copy included (nsqd's count: timeouts count too),
+   * less the early deliveries of a deferred message that were deferred again.
+   */
   get attempts(): number {
-    return this.current.attempts;
+    return Math.max(1, this.current.attempts - this.early);
+  }
+
+  /** The headers of an enveloped message (none for a raw one, or before it was opened). */
+  get headers(): NsqHeaders {
+    return this.opened?.headers ?? NO_HEADERS;
+  }
+
+  /** The bytes the codec decodes: an envelope's payload, or the whole raw body. */
+  get payload(): Buffer {
+    return this.opened?.payload ?? this.current.body;
+  }
+
+  /**
+   * Records what the body holds (envelope mode) and how many earlier
+   * deliveries came before the message was due and were deferred again.
+   */
+  open(opened: NsqOpenedBody, earlyDeliveries: number): void {
+    this.opened = opened;
+    this.early = earlyDeliveries;
   }
 
   /** How the delivery was settled, or `undefined` while open. */

@@ -1,7 +1,10 @@
 import { NSQD_LIMITS } from '../constants.js';
+import { InvalidNsqHeaderError } from '../errors/invalid-nsq-header.error.js';
 import { InvalidNsqMessageError } from '../errors/invalid-nsq-message.error.js';
 import type { NsqBody, NsqSerializer } from '../interfaces/nsq-codec.interface.js';
 import { NsqRecord } from '../record-builders/nsq.record-builder.js';
+import { encodeNsqEnvelopePrefix } from '../wire/nsq-envelope.js';
+import { mergeNsqHeaders, normalizeNsqHeaders, NSQ_HEADER, type NsqHeaders } from '../wire/nsq-headers.js';
 import { assertNsqName } from './nsq-names.js';
 
 /** What goes on the wire for one emit: PUB, DPUB (delay) or MPUB (several bodies). */
@@ -11,9 +14,19 @@ export interface NsqPublishRequest {
   readonly delayMs: number;
 }
 
-export interface PublishLimits {
+export interface PublishSettings {
   readonly maxMessageSize: number;
   readonly maxBatchBytes: number;
+  /** Write envelopes with headers (WIRE.md §2) instead of the codec's bytes alone. */
+  readonly envelope: boolean;
+}
+
+/** Headers an emit gets besides its record's own. */
+export interface PublishHeaders {
+  /** A Nest 12 dispatch hook's `packet.metadata`: validated as user headers. */
+  readonly metadata?: unknown;
+  /** The transport's own (trace context, request-response), already valid; may use `nsq-` names. */
+  readonly transport?: NsqHeaders;
 }
 
 /**
@@ -25,7 +38,13 @@ export interface PublishLimits {
  * built-in ones do): `emit()` is hot, and a promise per message is
  * measurable. Refusals are thrown synchronously, or rejected when async.
  */
-export function buildPublishRequest(pattern: unknown, data: unknown, serializer: NsqSerializer, limits: PublishLimits): NsqPublishRequest | Promise<NsqPublishRequest> {
+export function buildPublishRequest(
+  pattern: unknown,
+  data: unknown,
+  serializer: NsqSerializer,
+  settings: PublishSettings,
+  extra?: PublishHeaders,
+): NsqPublishRequest | Promise<NsqPublishRequest> {
   // As Nest's own clients route patterns: a number is its decimal string (`@EventPattern(4242)` subscribes to "4242").
   const topic = typeof pattern === 'number' ? String(pattern) : pattern;
   assertNsqName('topic', topic);
@@ -36,6 +55,7 @@ export function buildPublishRequest(pattern: unknown, data: unknown, serializer:
   if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > NSQD_LIMITS.maxRequeueDelayMs) {
     throw new InvalidNsqMessageError(`delay ${String(delayMs)} ms is outside nsqd's range 0..${NSQD_LIMITS.maxRequeueDelayMs} ms`, topic);
   }
+  const prefix = envelopePrefix(topic, record?.options.headers, delayMs, settings.envelope, extra);
   const encoded: NsqBody[] = [];
   let asynchronous = false;
   for (const payload of payloads) {
@@ -43,21 +63,39 @@ export function buildPublishRequest(pattern: unknown, data: unknown, serializer:
     if (isThenable(body)) asynchronous = true;
     encoded.push(body as NsqBody);
   }
-  if (!asynchronous) return checkBodies(topic, encoded, delayMs, limits);
+  if (!asynchronous) return checkBodies(topic, encoded, delayMs, settings, prefix);
   return Promise.all(encoded).then(
-    (bodies) => checkBodies(topic, bodies, delayMs, limits),
+    (bodies) => checkBodies(topic, bodies, delayMs, settings, prefix),
     (error: unknown) => {
       throw serializationError(error, topic);
     },
   );
 }
 
-function checkBodies(topic: string, encoded: readonly NsqBody[], delayMs: number, limits: PublishLimits): NsqPublishRequest {
+/**
+ * The envelope's bytes before each payload, or undefined in raw mode. Headers
+ * merge in this order, later winning: the dispatch hook's metadata, the
+ * record's, the transport's, then `nsq-deliver-at` for a delayed emit.
+ */
+function envelopePrefix(topic: string, recordHeaders: NsqHeaders | undefined, delayMs: number, envelope: boolean, extra: PublishHeaders | undefined): Buffer | undefined {
+  if (!envelope) {
+    if (recordHeaders && Object.keys(recordHeaders).length > 0) {
+      throw new InvalidNsqHeaderError(`headers cannot be published to topic "${topic}": the client writes raw bodies; set "envelope: true" on it (and on its consumers) to carry headers`);
+    }
+    return undefined;
+  }
+  const metadata = extra?.metadata === undefined ? undefined : normalizeNsqHeaders(extra.metadata, 'dispatch hook metadata');
+  const deliverAt = delayMs > 0 ? { [NSQ_HEADER.deliverAt]: String(Date.now() + delayMs) } : undefined;
+  return encodeNsqEnvelopePrefix(mergeNsqHeaders(metadata, recordHeaders, extra?.transport, deliverAt));
+}
+
+function checkBodies(topic: string, encoded: readonly NsqBody[], delayMs: number, limits: PublishSettings, prefix: Buffer | undefined): NsqPublishRequest {
   const bodies: Buffer[] = [];
   let total = 0;
   for (const encodedBody of encoded) {
-    const body = toBuffer(encodedBody, topic);
-    if (body.length === 0) throw new InvalidNsqMessageError(`an empty message body cannot be published (topic "${topic}")`, topic);
+    const payload = toBuffer(encodedBody, topic);
+    if (payload.length === 0) throw new InvalidNsqMessageError(`an empty message body cannot be published (topic "${topic}")`, topic);
+    const body = prefix ? Buffer.concat([prefix, payload], prefix.length + payload.length) : payload;
     if (body.length > limits.maxMessageSize) {
       throw new InvalidNsqMessageError(`message body of ${body.length} bytes exceeds maxMessageSize ${limits.maxMessageSize} (topic "${topic}")`, topic);
     }

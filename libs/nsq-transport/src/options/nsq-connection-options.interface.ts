@@ -41,6 +41,16 @@ export interface NsqConnectionOptions {
    * ±(2^53−1) exact (as `bigint`), for int64 ids from Go services. @default 'json'
    */
   readonly codec?: NsqCodecName;
+  /**
+   * Message envelope with headers (WIRE.md §2). On a client: every body is an
+   * envelope carrying the emit's headers (`NsqRecordBuilder#setHeaders`, a
+   * dispatch hook's metadata) next to the codec's bytes. On a server: envelopes
+   * are opened (`NsqContext#getHeaders`) and raw bodies are still accepted.
+   * Off, bodies are the codec's bytes alone, as Go services and NSQ's tools
+   * read and write them. Turn it on for consumers before producers.
+   * @default false
+   */
+  readonly envelope?: boolean;
 }
 
 /** The codec options: on the client a serializer, on the server a deserializer. */

@@ -12,6 +12,7 @@ export const CONNECTION_OPTION_KEYS = {
   compression: true,
   deflateLevel: true,
   codec: true,
+  envelope: true,
 } as const satisfies OptionKeys<NsqConnectionOptions>;
 
 /** Every key of {@link NsqTlsOptions}. */

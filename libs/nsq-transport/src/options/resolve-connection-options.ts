@@ -17,6 +17,8 @@ export interface ResolvedNsqConnectionOptions {
   readonly compression: 'none' | 'deflate' | 'snappy';
   readonly deflateLevel: number;
   readonly codec: NsqCodecName;
+  /** Whether bodies are written (client) / also read (server) as envelopes with headers (WIRE.md §2). */
+  readonly envelope: boolean;
 }
 
 export const CONNECTION_DEFAULTS = {
@@ -25,6 +27,7 @@ export const CONNECTION_DEFAULTS = {
   compression: 'none',
   deflateLevel: 6,
   codec: 'json',
+  envelope: false,
 } as const;
 
 export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNsqConnectionOptions {
@@ -52,6 +55,7 @@ export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNs
     compression,
     deflateLevel: integerIn('deflateLevel', user.deflateLevel ?? CONNECTION_DEFAULTS.deflateLevel, 1, 9),
     codec: oneOf('codec', user.codec ?? CONNECTION_DEFAULTS.codec, NSQ_CODEC_NAMES),
+    envelope: boolean('envelope', user.envelope ?? CONNECTION_DEFAULTS.envelope),
   });
 }
 

@@ -1,9 +1,12 @@
 import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
+import { normalizeNsqHeaders, type NsqHeaders } from '../wire/nsq-headers.js';
 
 /** Publish options of one {@link NsqRecord}. */
 export interface NsqRecordOptions {
   /** Deliver no earlier than this many ms from now (DPUB). Only for a single message. */
   readonly delayMs?: number;
+  /** Headers of the message (each message of a batch), lower-cased; need `envelope: true` on the client. */
+  readonly headers?: NsqHeaders;
 }
 
 /**
@@ -30,12 +33,15 @@ export class NsqRecord<TData = unknown> {
  * client.emit('order.payment-timeout', new NsqRecordBuilder({ orderId }).setDelay(30 * 60_000).build());
  * // batch: three messages, one MPUB, all or nothing
  * client.emit('reports', new NsqRecordBuilder().setBatch([r1, r2, r3]).build());
+ * // headers (a client with `envelope: true`): read by the handler with ctx.getHeaders()
+ * client.emit('reports', new NsqRecordBuilder(report).setHeaders({ 'x-request-id': requestId }).build());
  * ```
  */
 export class NsqRecordBuilder<TData = unknown> {
   private data: TData | undefined;
   private batch: readonly TData[] | undefined;
   private delayMs: number | undefined;
+  private headers: NsqHeaders | undefined;
 
   constructor(data?: TData) {
     this.data = data;
@@ -62,14 +68,26 @@ export class NsqRecordBuilder<TData = unknown> {
     return this;
   }
 
+  /**
+   * Headers carried next to the payload (WIRE.md §2.2), read by handlers with
+   * `ctx.getHeaders()`. Names are lower-cased; `nsq-` names are reserved.
+   * Needs a client with `envelope: true` (a raw body carries no headers: the
+   * emit fails). Throws InvalidNsqHeaderError for a name or value out of bounds.
+   */
+  setHeaders(headers: Readonly<Record<string, string>>): this {
+    this.headers = Object.freeze(normalizeNsqHeaders(headers, 'setHeaders()'));
+    return this;
+  }
+
   build(): NsqRecord<TData> {
+    const headers = this.headers === undefined ? {} : { headers: this.headers };
     if (this.batch !== undefined) {
       if (this.delayMs !== undefined) {
         // nsqd has no deferred MPUB: refusing is clearer than silently splitting.
         throw new InvalidNsqOptionError('delayMs', 'no delay on a batch (nsqd cannot defer an MPUB)', this.delayMs);
       }
-      return new NsqRecord<TData>(this.batch, {}, true);
+      return new NsqRecord<TData>(this.batch, headers, true);
     }
-    return new NsqRecord<TData>(this.data as TData, this.delayMs === undefined ? {} : { delayMs: this.delayMs });
+    return new NsqRecord<TData>(this.data as TData, this.delayMs === undefined ? headers : { ...headers, delayMs: this.delayMs });
   }
 }

@@ -98,7 +98,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   handleMessage(delivery: NsqDelivery, route: ServerRoute): Promise<void> {
     let data: unknown;
     try {
-      data = this.bodyDeserializer.deserialize(delivery.message.body, route.decodeOptions);
+      data = this.bodyDeserializer.deserialize(delivery.payload, route.decodeOptions);
     } catch (error) {
       return Promise.reject(this.decodeError(error));
     }

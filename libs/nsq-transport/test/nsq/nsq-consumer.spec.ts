@@ -180,7 +180,9 @@ describe('NsqConsumer', () => {
       expect(published).toEqual([{ topic: 'orders.dead', bodies: [Buffer.from('{"amount":"x"}')] }]);
       expect(finish).toHaveBeenCalledTimes(1);
       expect(requeue).not.toHaveBeenCalled();
-      expect(deadLetters).toEqual([{ id: 'aaaaaaaaaaaaaaaa', topic: 'orders', channel: 'billing', attempts: 1, reason: 'rejected', detail, deadLetterTopic: 'orders.dead' }]);
+      expect(deadLetters).toEqual([
+        { id: 'aaaaaaaaaaaaaaaa', topic: 'orders', channel: 'billing', attempts: 1, reason: 'rejected', detail, deadLetterTopic: 'orders.dead', at: expect.any(Number), headers: {} },
+      ]);
       expect(lines.filter((l) => l.startsWith('warn'))).toEqual([
         `warn Giving up on message aaaaaaaaaaaaaaaa on orders/billing after 1 attempt(s) (rejected: ${detail}); copied to orders.dead`,
       ]);

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { InvalidNsqMessageError } from '../../src/errors/invalid-nsq-message.error.js';
 import { InvalidNsqNameError } from '../../src/errors/invalid-nsq-name.error.js';
 import type { NsqBody, NsqSerializer } from '../../src/interfaces/nsq-codec.interface.js';
-import { buildPublishRequest, type PublishLimits } from '../../src/nsq/nsq-publish-request.js';
+import { buildPublishRequest, type PublishSettings } from '../../src/nsq/nsq-publish-request.js';
 
 /** The request as a promise whether the serializer is synchronous or not, refusals as rejections. */
 const toPublishRequest = async (...args: Parameters<typeof buildPublishRequest>) => buildPublishRequest(...args);
@@ -10,7 +10,7 @@ import { NsqRecord, NsqRecordBuilder } from '../../src/record-builders/nsq.recor
 import { NsqJsonSerializer } from '../../src/serializers/nsq-json.serializer.js';
 import { catchRejection } from '../support/catch-error.js';
 
-const LIMITS: PublishLimits = { maxMessageSize: 100, maxBatchBytes: 1000 };
+const LIMITS: PublishSettings = { maxMessageSize: 100, maxBatchBytes: 1000, envelope: false };
 const json = new NsqJsonSerializer();
 /** A serializer that hands back whatever it is given, so tests choose the exact body. */
 const passThrough = { serialize: (value: unknown) => value as NsqBody };
@@ -67,10 +67,10 @@ describe('toPublishRequest', () => {
   it('counts MPUB framing against maxBatchBytes: 4 + (4 + size) per body', async () => {
     const batch = new NsqRecord([Buffer.alloc(10, 1), Buffer.alloc(10, 2)], {}, true);
     // 4 + 2 * (4 + 10) = 32 bytes on the wire
-    await expect(toPublishRequest('orders', batch, passThrough, { maxMessageSize: 100, maxBatchBytes: 32 })).resolves.toMatchObject({
+    await expect(toPublishRequest('orders', batch, passThrough, { maxMessageSize: 100, maxBatchBytes: 32, envelope: false })).resolves.toMatchObject({
       bodies: [Buffer.alloc(10, 1), Buffer.alloc(10, 2)],
     });
-    await catchRejection(InvalidNsqMessageError, () => toPublishRequest('orders', batch, passThrough, { maxMessageSize: 100, maxBatchBytes: 31 }));
+    await catchRejection(InvalidNsqMessageError, () => toPublishRequest('orders', batch, passThrough, { maxMessageSize: 100, maxBatchBytes: 31, envelope: false }));
   });
 
   it('refuses an empty batch', async () => {

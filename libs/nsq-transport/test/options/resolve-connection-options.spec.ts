@@ -40,6 +40,7 @@ describe('resolveConnectionOptions', () => {
       compression: 'none',
       deflateLevel: 6,
       codec: 'json',
+      envelope: false,
     });
   });
 

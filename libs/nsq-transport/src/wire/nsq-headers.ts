@@ -1,0 +1,104 @@
+import { InvalidNsqHeaderError } from '../errors/invalid-nsq-header.error.js';
+
+/** Headers of an enveloped message: lower-case names, string values (WIRE.md §2.2). */
+export type NsqHeaders = Readonly<Record<string, string>>;
+
+/** WIRE.md §2.2. */
+export const NSQ_HEADER_LIMITS = {
+  maxNameLength: 128,
+  maxValueBytes: 16_384,
+  maxCount: 256,
+  /** Names, values and their length fields. */
+  maxSectionBytes: 65_536,
+} as const;
+
+/** Prefix of the transport's own headers; user code cannot set them. */
+export const RESERVED_HEADER_PREFIX = 'nsq-';
+
+/** The transport's own headers (WIRE.md §2.3). */
+export const NSQ_HEADER = {
+  deliverAt: 'nsq-deliver-at',
+  deadLetterTopic: 'nsq-dl-topic',
+  deadLetterChannel: 'nsq-dl-channel',
+  deadLetterMessageId: 'nsq-dl-message-id',
+  deadLetterAttempts: 'nsq-dl-attempts',
+  deadLetterReason: 'nsq-dl-reason',
+  deadLetterDetail: 'nsq-dl-detail',
+  deadLetterAt: 'nsq-dl-at',
+} as const;
+
+/** An HTTP token (RFC 9110 tchar), lower case. */
+const NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]+$/;
+
+/** A UTF-16 surrogate without its pair: not encodable as UTF-8. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** An empty, frozen header set (the headers of a raw message). */
+export const NO_HEADERS: NsqHeaders = Object.freeze(Object.create(null) as Record<string, string>);
+
+/**
+ * Validates user headers (a record builder's, a dispatch hook's metadata) and
+ * returns them lower-cased in a null-prototype object. Throws
+ * {@link InvalidNsqHeaderError}; `nsq-` names are refused unless `reserved`.
+ */
+export function normalizeNsqHeaders(input: unknown, source: string, reserved = false): Record<string, string> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new InvalidNsqHeaderError(`${source} must be an object of string values, received ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
+  }
+  const headers = Object.create(null) as Record<string, string>;
+  for (const [given, value] of Object.entries(input as Record<string, unknown>)) {
+    const name = given.toLowerCase();
+    checkName(name, given, source, reserved);
+    if (name in headers) throw new InvalidNsqHeaderError(`${source}: header "${given}" is given twice (names are case-insensitive)`, name);
+    headers[name] = checkValue(name, value, source);
+  }
+  return headers;
+}
+
+/**
+ * Merges header sets, later ones winning, and checks the limits of the whole
+ * set (count, bytes). Every set must already be normalized.
+ */
+export function mergeNsqHeaders(...sets: ReadonlyArray<NsqHeaders | undefined>): NsqHeaders {
+  const merged = Object.create(null) as Record<string, string>;
+  for (const set of sets) if (set) for (const name in set) merged[name] = set[name]!;
+  checkSection(merged);
+  return merged;
+}
+
+/** Throws unless `headers` fits in one envelope (count and section bytes). */
+export function checkSection(headers: NsqHeaders): void {
+  let count = 0;
+  let bytes = 0;
+  for (const name in headers) {
+    count += 1;
+    bytes += 1 + name.length + 4 + Buffer.byteLength(headers[name]!, 'utf8');
+  }
+  if (count > NSQ_HEADER_LIMITS.maxCount) throw new InvalidNsqHeaderError(`${count} headers exceed the limit of ${NSQ_HEADER_LIMITS.maxCount}`);
+  if (bytes > NSQ_HEADER_LIMITS.maxSectionBytes) throw new InvalidNsqHeaderError(`headers of ${bytes} bytes exceed the limit of ${NSQ_HEADER_LIMITS.maxSectionBytes}`);
+}
+
+/** Whether `name` is a valid header name (WIRE.md §2.2), reserved or not. */
+export function isValidNsqHeaderName(name: string): boolean {
+  return name.length >= 1 && name.length <= NSQ_HEADER_LIMITS.maxNameLength && NAME.test(name);
+}
+
+function checkName(name: string, given: string, source: string, reserved: boolean): void {
+  if (!isValidNsqHeaderName(name)) {
+    throw new InvalidNsqHeaderError(
+      `${source}: header name ${JSON.stringify(given.slice(0, 140))} is not a token of 1..${NSQ_HEADER_LIMITS.maxNameLength} characters (letters, digits, !#$%&'*+-.^_\`|~)`,
+      given,
+    );
+  }
+  if (!reserved && name.startsWith(RESERVED_HEADER_PREFIX)) {
+    throw new InvalidNsqHeaderError(`${source}: header "${name}" is reserved (names starting with "${RESERVED_HEADER_PREFIX}" are the transport's)`, name);
+  }
+}
+
+function checkValue(name: string, value: unknown, source: string): string {
+  if (typeof value !== 'string') throw new InvalidNsqHeaderError(`${source}: header "${name}" must be a string, received ${value === null ? 'null' : typeof value}`, name);
+  if (LONE_SURROGATE.test(value)) throw new InvalidNsqHeaderError(`${source}: header "${name}" is not well-formed Unicode (a lone surrogate)`, name);
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > NSQ_HEADER_LIMITS.maxValueBytes) throw new InvalidNsqHeaderError(`${source}: header "${name}" is ${bytes} bytes, over the limit of ${NSQ_HEADER_LIMITS.maxValueBytes}`, name);
+  return value;
+}

@@ -1,0 +1,136 @@
+import { InvalidNsqHeaderError } from '../../src/errors/invalid-nsq-header.error.js';
+import { NsqDecodeError } from '../../src/errors/nsq-decode.error.js';
+import { buildPublishRequest, type PublishSettings } from '../../src/nsq/nsq-publish-request.js';
+import { NsqRecordBuilder } from '../../src/record-builders/nsq.record-builder.js';
+import { NsqJsonSerializer } from '../../src/serializers/nsq-json.serializer.js';
+import { encodeNsqEnvelope, isNsqEnvelope, openNsqBody } from '../../src/wire/nsq-envelope.js';
+import { mergeNsqHeaders, normalizeNsqHeaders, NSQ_HEADER_LIMITS } from '../../src/wire/nsq-headers.js';
+
+const ENVELOPE: PublishSettings = { maxMessageSize: 1 << 20, maxBatchBytes: 5 << 20, envelope: true };
+const RAW: PublishSettings = { ...ENVELOPE, envelope: false };
+const json = new NsqJsonSerializer();
+
+/** WIRE.md §2.1 written out by hand: the reference a Go writer follows. */
+function byHand(headers: Array<[string, string]>, payload: string, version = 1, flags = 0): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x00, 0x4e, 0x51, 0x45, version, flags]), Buffer.from([headers.length >> 8, headers.length & 0xff])];
+  for (const [name, value] of headers) {
+    const v = Buffer.from(value, 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(v.length);
+    parts.push(Buffer.from([name.length]), Buffer.from(name, 'latin1'), len, v);
+  }
+  parts.push(Buffer.from(payload, 'utf8'));
+  return Buffer.concat(parts);
+}
+
+describe('the envelope (WIRE.md §2)', () => {
+  it('writes exactly the documented layout', () => {
+    const body = encodeNsqEnvelope(normalizeNsqHeaders({ 'X-Request-Id': 'abc', tenant: 'açme ✓' }, 'test'), Buffer.from('{"id":1}'));
+    expect(body).toEqual(byHand([['x-request-id', 'abc'], ['tenant', 'açme ✓']], '{"id":1}'));
+  });
+
+  it('reads what a writer following the document wrote, in any header order', () => {
+    const opened = openNsqBody(byHand([['b', '2'], ['a', ''], ['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']], '[1,2]'));
+    expect(opened.enveloped).toBe(true);
+    expect({ ...opened.headers }).toEqual({ a: '', b: '2', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    expect(opened.payload.toString()).toBe('[1,2]');
+    expect(Object.getPrototypeOf(opened.headers)).toBeNull();
+  });
+
+  it('reads a raw body as itself with no headers', () => {
+    const body = Buffer.from('{"id":1}');
+    const opened = openNsqBody(body);
+    expect(opened).toEqual({ headers: {}, payload: body, enveloped: false });
+    expect(isNsqEnvelope(body)).toBe(false);
+  });
+
+  it('round-trips an empty header set and a binary payload', () => {
+    const payload = Buffer.from([0, 1, 2, 255]);
+    const opened = openNsqBody(encodeNsqEnvelope({}, payload));
+    expect(opened.payload).toEqual(payload);
+    expect(Object.keys(opened.headers)).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown version', byHand([], 'x', 2), /version 2 is not known/],
+    ['non-zero flags', byHand([], 'x', 1, 1), /flags 0x1 are not 0/],
+    ['a truncated fixed part', Buffer.from([0x00, 0x4e, 0x51, 0x45, 1]), /fixed fields/],
+    ['a header running past the body', byHand([['a', 'bcdef']], '').subarray(0, 14), /runs past the body/],
+    ['an upper-case name', byHand([['A', '1']], 'x'), /invalid name/],
+    ['an empty name', byHand([['', '1']], 'x'), /invalid name/],
+    ['a repeated name', byHand([['a', '1'], ['a', '2']], 'x'), /repeats an earlier name/],
+    ['invalid UTF-8 in a value', Buffer.from([0x00, 0x4e, 0x51, 0x45, 1, 0, 0, 1, 1, 0x61, 0, 0, 0, 1, 0xff]), /not valid UTF-8/],
+  ])('refuses %s as undecodable, without quoting the body', (_label, body, why) => {
+    expect(() => openNsqBody(body)).toThrow(NsqDecodeError);
+    expect(() => openNsqBody(body)).toThrow(why);
+  });
+});
+
+describe('header rules (WIRE.md §2.2)', () => {
+  it('lower-cases names and keeps values', () => {
+    expect({ ...normalizeNsqHeaders({ 'X-Tenant': 'Acme' }, 'test') }).toEqual({ 'x-tenant': 'Acme' });
+  });
+
+  it.each([
+    ['a name with a space', { 'a b': '1' }, /not a token/],
+    ['an empty name', { '': '1' }, /not a token/],
+    ['a name over 128 characters', { ['a'.repeat(129)]: '1' }, /not a token/],
+    ['a non-ASCII name', { 'ä': '1' }, /not a token/],
+    ['a reserved name', { 'nsq-deliver-at': '1' }, /reserved/],
+    ['a name given twice', { Tenant: '1', tenant: '2' }, /given twice/],
+    ['a number value', { a: 1 }, /must be a string/],
+    ['a lone surrogate', { a: '\uD800' }, /well-formed/],
+    ['a value over 16 KiB', { a: 'x'.repeat(NSQ_HEADER_LIMITS.maxValueBytes + 1) }, /over the limit/],
+  ])('refuses %s with InvalidNsqHeaderError', (_label, headers, why) => {
+    expect(() => normalizeNsqHeaders(headers, 'test')).toThrow(InvalidNsqHeaderError);
+    expect(() => normalizeNsqHeaders(headers, 'test')).toThrow(why);
+  });
+
+  it('refuses too many headers and too many bytes of them', () => {
+    const many = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`h${i}`, '']));
+    expect(() => mergeNsqHeaders(normalizeNsqHeaders(many, 'test'))).toThrow(/257 headers exceed/);
+    const big = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`h${i}`, 'x'.repeat(16_000)]));
+    expect(() => mergeNsqHeaders(normalizeNsqHeaders(big, 'test'))).toThrow(/bytes exceed the limit of 65536/);
+  });
+
+  it('refuses bad headers at setHeaders(), before any emit', () => {
+    expect(() => new NsqRecordBuilder({}).setHeaders({ 'nsq-dl-topic': 'x' })).toThrow(InvalidNsqHeaderError);
+  });
+});
+
+describe('headers on emit', () => {
+  it('leaves raw bodies byte-identical and refuses record headers on a raw client', () => {
+    expect(buildPublishRequest('t', { id: 1 }, json, RAW)).toEqual({ topic: 't', bodies: [Buffer.from('{"id":1}')], delayMs: 0 });
+    expect(() => buildPublishRequest('t', new NsqRecordBuilder({ id: 1 }).setHeaders({ a: '1' }).build(), json, RAW)).toThrow(/set "envelope: true"/);
+  });
+
+  it('envelopes every body of a batch with the record headers, metadata and transport headers, later ones winning', () => {
+    const record = new NsqRecordBuilder<unknown>().setBatch([{ id: 1 }, { id: 2 }]).setHeaders({ tenant: 'record', a: '1' }).build();
+    const request = buildPublishRequest('t', record, json, ENVELOPE, { metadata: { Tenant: 'hook', b: '2' }, transport: { traceparent: 'tp' } });
+    if (request instanceof Promise) throw new Error('expected a synchronous request');
+    expect(request.bodies.map((b) => ({ ...openNsqBody(b).headers }))).toEqual([
+      { tenant: 'record', a: '1', b: '2', traceparent: 'tp' },
+      { tenant: 'record', a: '1', b: '2', traceparent: 'tp' },
+    ]);
+    expect(request.bodies.map((b) => openNsqBody(b).payload.toString())).toEqual(['{"id":1}', '{"id":2}']);
+  });
+
+  it('stamps a delayed emit with its due time', () => {
+    const before = Date.now();
+    const request = buildPublishRequest('t', new NsqRecordBuilder({ id: 1 }).setDelay(60_000).build(), json, ENVELOPE);
+    if (request instanceof Promise) throw new Error('expected a synchronous request');
+    const dueAt = Number(openNsqBody(request.bodies[0]!).headers['nsq-deliver-at']);
+    expect(dueAt).toBeGreaterThanOrEqual(before + 60_000);
+    expect(dueAt).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(request.delayMs).toBe(60_000);
+  });
+
+  it('refuses invalid dispatch-hook metadata with a typed error', () => {
+    expect(() => buildPublishRequest('t', { id: 1 }, json, ENVELOPE, { metadata: { 'bad name': 'x' } })).toThrow(InvalidNsqHeaderError);
+  });
+
+  it('counts the envelope against maxMessageSize', () => {
+    const settings = { ...ENVELOPE, maxMessageSize: 20 };
+    expect(() => buildPublishRequest('t', new NsqRecordBuilder('x'.repeat(8)).setHeaders({ a: 'b' }).build(), json, settings)).toThrow(/exceeds maxMessageSize 20/);
+  });
+});
