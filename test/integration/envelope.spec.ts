@@ -188,26 +188,40 @@ describe('envelope mode: headers next to the payload', () => {
     });
   });
 
-  it('a deferred message survives an nsqd SIGTERM + restart: not handled early, its early delivery not counted as an attempt', async () => {
-    const topic = 'env.deferred';
-    const delayMs = 6_000;
-    const consumer = await consume([{ topic, channel: 'c' }], {
-      nsqdTcpAddresses: [nsqd().tcpAddress],
-      envelope: true,
-      maxAttempts: 1,
-      lookupdPollIntervalMs: 1_000,
-    });
+  // Crossed with the consumer's compression (an nsqd restart under deflate used to crash the process):
+  // one consumer per compression, one restart for all three.
+  it('a deferred message survives an nsqd SIGTERM + restart under every compression: not handled early, its early delivery not counted as an attempt', async () => {
+    const delayMs = 8_000;
+    const compressions = ['none', 'deflate', 'snappy'] as const;
+    const consumers = await Promise.all(
+      compressions.map((compression) =>
+        consume([{ topic: `env.deferred-${compression}`, channel: 'c' }], {
+          nsqdTcpAddresses: [nsqd().tcpAddress],
+          envelope: true,
+          compression,
+          maxAttempts: 1,
+          lookupdPollIntervalMs: 1_000,
+        }),
+      ),
+    );
+    const resubscribed = consumers.map((c) => new Promise<number>((resolve) => c.server.on(NsqEventType.CONNECTED, () => resolve(Date.now()))));
     const sentAt = Date.now();
-    await lastValueFrom(client.emit(topic, new NsqRecordBuilder({ order: 1 }).setDelay(delayMs).build()), { defaultValue: undefined });
+    for (const compression of compressions) {
+      await lastValueFrom(client.emit(`env.deferred-${compression}`, new NsqRecordBuilder({ order: 1 }).setDelay(delayMs).build()), { defaultValue: undefined });
+    }
     // nsqd writes its deferred queue to disk on SIGTERM and, restarted, delivers it at once.
     await nsqd().stop();
     await nsqd().restart();
-    const [delivery] = await consumer.waitForDeliveries(1, undefined, delayMs + 20_000);
-    expect(delivery!.handledAt).toBeGreaterThanOrEqual(sentAt + delayMs);
-    // nsqd delivered it before it was due (its own count says so), the transport deferred it again:
-    // with maxAttempts 1 it would have been given up on had that delivery counted.
-    expect(delivery!.nsqdAttempts).toBeGreaterThanOrEqual(2);
-    expect(delivery!.attempts).toBe(1);
-    expect(consumer.deliveries).toHaveLength(1);
+    // The proof needs the consumers back before the messages are due (nsqd then delivers them early).
+    expect(Math.max(...(await Promise.all(resubscribed)))).toBeLessThan(sentAt + delayMs);
+    for (const consumer of consumers) {
+      const [delivery] = await consumer.waitForDeliveries(1, undefined, delayMs + 20_000);
+      expect(delivery!.handledAt).toBeGreaterThanOrEqual(sentAt + delayMs);
+      // nsqd delivered it before it was due (its own count says so), the transport deferred it again:
+      // with maxAttempts 1 it would have been given up on had that delivery counted.
+      expect(delivery!.nsqdAttempts).toBeGreaterThanOrEqual(2);
+      expect(delivery!.attempts).toBe(1);
+      expect(consumer.deliveries).toHaveLength(1);
+    }
   });
 });

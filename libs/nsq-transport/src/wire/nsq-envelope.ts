@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { NsqDecodeError } from '../errors/nsq-decode.error.js';
 import { isValidNsqHeaderName, NO_HEADERS, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
 
@@ -15,8 +16,6 @@ export interface NsqOpenedBody {
   /** Whether the body was an envelope (a raw body has no headers). */
   readonly enveloped: boolean;
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The envelope's bytes before the payload, for headers already validated
@@ -87,11 +86,9 @@ export function openNsqBody(body: Buffer): NsqOpenedBody {
     const valueLength = body.readUInt32BE(offset);
     if (valueLength > NSQ_HEADER_LIMITS.maxValueBytes) throw malformed(`header ${i + 1} is ${valueLength} bytes, over ${NSQ_HEADER_LIMITS.maxValueBytes}`);
     if (offset + 4 + valueLength > body.length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
-    try {
-      headers[name] = utf8.decode(body.subarray(offset + 4, offset + 4 + valueLength));
-    } catch {
-      throw malformed(`header ${i + 1} is not valid UTF-8`);
-    }
+    const start = offset + 4;
+    if (!isUtf8(body.subarray(start, start + valueLength))) throw malformed(`header ${i + 1} is not valid UTF-8`);
+    headers[name] = body.toString('utf8', start, start + valueLength);
     offset += 4 + valueLength;
   }
   return { headers: Object.freeze(headers), payload: body.subarray(offset), enveloped: true };
