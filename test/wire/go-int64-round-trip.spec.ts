@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import type { ClientNsq } from 'nestjs-transport-nsq';
+import { NsqEventType, type ClientNsq, type NsqDeadLetterInfo } from 'nestjs-transport-nsq';
 import { buildGoProgram, type GoProgram } from '../support/go-program.js';
 import { emit, startClient, startConsumer } from '../support/nest-harness.js';
 import { repoRoot } from '../support/nsq-binaries.js';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
+import { waitFor } from '../support/wait-for.js';
 
 const ABOVE_2_53 = 2n ** 53n + 1n; // 9007199254740993: the first integer a float64 cannot hold
 const MAX_INT64 = 2n ** 63n - 1n;
@@ -81,6 +82,27 @@ describe('codec json-bigint: int64 and uint64 cross NSQ between Go and Nest digi
       });
     } finally {
       await client?.close();
+    }
+  });
+
+  it('dead-letters as undecodable, without running the handler, a body that would pollute prototypes, as the json codec does', async () => {
+    const topic = 'wire.int64.poison';
+    const consumer = await startConsumer([{ topic, channel: 'bigint' }], { nsqdTcpAddresses: [nsqd().tcpAddress], codec: 'json-bigint', deadLetterTopic: 'wire.int64.dead' });
+    const deadLetters: NsqDeadLetterInfo[] = [];
+    consumer.server.on(NsqEventType.DEAD_LETTER, (info) => deadLetters.push(info));
+    try {
+      await nsqd().publish(topic, '{"id":9007199254740993,"__proto__":{"polluted":true}}');
+      await nsqd().publish(topic, '{"id":9007199254740993,"constructor":{"prototype":{"polluted":true}}}');
+      await nsqd().publish(topic, '{"id":9007199254740993');
+      await nsqd().publish(topic, '{"id":9007199254740993}');
+      const [delivery] = await consumer.waitForDeliveries(1);
+      expect(delivery!.payload).toStrictEqual({ id: ABOVE_2_53 });
+      await waitFor(() => deadLetters.length === 3, { timeoutMs: 15_000, message: () => `dead letters: ${JSON.stringify(deadLetters)}` });
+      expect(deadLetters.map((info) => info.reason)).toEqual(['undecodable', 'undecodable', 'undecodable']);
+      expect(consumer.deliveries).toHaveLength(1);
+      expect(Object.prototype).not.toHaveProperty('polluted');
+    } finally {
+      await consumer.close();
     }
   });
 });
