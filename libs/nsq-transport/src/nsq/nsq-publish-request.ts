@@ -85,8 +85,10 @@ function envelopePrefix(topic: string, recordHeaders: NsqHeaders | undefined, de
     return undefined;
   }
   const metadata = extra?.metadata === undefined ? undefined : normalizeNsqHeaders(extra.metadata, 'dispatch hook metadata');
+  // An NsqRecord built by hand (not by the builder) gets the same checks.
+  const record = recordHeaders === undefined ? undefined : normalizeNsqHeaders(recordHeaders, 'record headers');
   const deliverAt = delayMs > 0 ? { [NSQ_HEADER.deliverAt]: String(Date.now() + delayMs) } : undefined;
-  return encodeNsqEnvelopePrefix(mergeNsqHeaders(metadata, recordHeaders, extra?.transport, deliverAt));
+  return encodeNsqEnvelopePrefix(mergeNsqHeaders(metadata, record, extra?.transport, deliverAt));
 }
 
 function checkBodies(topic: string, encoded: readonly NsqBody[], delayMs: number, limits: PublishSettings, prefix: Buffer | undefined): NsqPublishRequest {

@@ -75,7 +75,7 @@ export class NsqRecordBuilder<TData = unknown> {
    * emit fails). Throws InvalidNsqHeaderError for a name or value out of bounds.
    */
   setHeaders(headers: Readonly<Record<string, string>>): this {
-    this.headers = Object.freeze(normalizeNsqHeaders(headers, 'setHeaders()'));
+    this.headers = normalizeNsqHeaders(headers, 'setHeaders()');
     return this;
   }
 

@@ -36,12 +36,17 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** An empty, frozen header set (the headers of a raw message). */
 export const NO_HEADERS: NsqHeaders = Object.freeze(Object.create(null) as Record<string, string>);
 
+/** Header sets this module produced: already valid, not checked again on every emit. */
+const normalized = new WeakSet<object>();
+
 /**
  * Validates user headers (a record builder's, a dispatch hook's metadata) and
  * returns them lower-cased in a null-prototype object. Throws
  * {@link InvalidNsqHeaderError}; `nsq-` names are refused unless `reserved`.
+ * A set it returned before is returned as is.
  */
 export function normalizeNsqHeaders(input: unknown, source: string, reserved = false): Record<string, string> {
+  if (input !== null && typeof input === 'object' && normalized.has(input)) return input as Record<string, string>;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new InvalidNsqHeaderError(`${source} must be an object of string values, received ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   }
@@ -52,6 +57,7 @@ export function normalizeNsqHeaders(input: unknown, source: string, reserved = f
     if (name in headers) throw new InvalidNsqHeaderError(`${source}: header "${given}" is given twice (names are case-insensitive)`, name);
     headers[name] = checkValue(name, value, source);
   }
+  normalized.add(headers);
   return headers;
 }
 

@@ -1,7 +1,7 @@
 import { InvalidNsqHeaderError } from '../../src/errors/invalid-nsq-header.error.js';
 import { NsqDecodeError } from '../../src/errors/nsq-decode.error.js';
 import { buildPublishRequest, type PublishSettings } from '../../src/nsq/nsq-publish-request.js';
-import { NsqRecordBuilder } from '../../src/record-builders/nsq.record-builder.js';
+import { NsqRecord, NsqRecordBuilder } from '../../src/record-builders/nsq.record-builder.js';
 import { NsqJsonSerializer } from '../../src/serializers/nsq-json.serializer.js';
 import { encodeNsqEnvelope, isNsqEnvelope, openNsqBody } from '../../src/wire/nsq-envelope.js';
 import { mergeNsqHeaders, normalizeNsqHeaders, NSQ_HEADER_LIMITS } from '../../src/wire/nsq-headers.js';
@@ -132,5 +132,12 @@ describe('headers on emit', () => {
   it('counts the envelope against maxMessageSize', () => {
     const settings = { ...ENVELOPE, maxMessageSize: 20 };
     expect(() => buildPublishRequest('t', new NsqRecordBuilder('x'.repeat(8)).setHeaders({ a: 'b' }).build(), json, settings)).toThrow(/exceeds maxMessageSize 20/);
+  });
+});
+
+describe('a record built by hand', () => {
+  it('gets the same header checks as the builder\'s', () => {
+    const record = new NsqRecord({ id: 1 }, { headers: { ['x'.repeat(300)]: 'v' } });
+    expect(() => buildPublishRequest('t', record, json, ENVELOPE)).toThrow(InvalidNsqHeaderError);
   });
 });
