@@ -1,5 +1,6 @@
 /** Test harness: real NSQ processes for integration tests, and polling helpers. */
 export { freePort, freePorts, LOOPBACK } from './free-port.js';
+export { buildGoProgram, findGo, type GoProgram } from './go-program.js';
 export { nsqBinary, repoRoot, type NsqProgram } from './nsq-binaries.js';
 export { NsqBinaryNotFoundError } from './nsq-binary-not-found.error.js';
 export { startNsqCluster, type NsqCluster, type NsqClusterOptions } from './nsq-cluster.js';

@@ -21,6 +21,8 @@ describe('public API', () => {
       'NsqEventPattern',
       'NsqEventType',
       'NsqHandlerConfigError',
+      'NsqJsonBigIntDeserializer',
+      'NsqJsonBigIntSerializer',
       'NsqJsonDeserializer',
       'NsqJsonSerializer',
       'NsqPoisonMessageError',

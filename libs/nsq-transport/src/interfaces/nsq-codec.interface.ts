@@ -15,5 +15,8 @@ export interface NsqDeserializeOptions {
 /** Turns an NSQ message body back into the payload handed to `@Payload()`. Throwing marks it poison. */
 export type NsqDeserializer = Deserializer<Buffer, unknown>;
 
-/** Built-in body formats: `json` (default), `text` (UTF-8 string) or `raw` (Buffer as is). */
-export type NsqCodecName = 'json' | 'text' | 'raw';
+/**
+ * Built-in body formats: `json` (default), `json-bigint` (JSON whose integers beyond ±(2^53−1) are
+ * `bigint`, exact both ways), `text` (UTF-8 string) or `raw` (Buffer as is).
+ */
+export type NsqCodecName = 'json' | 'json-bigint' | 'text' | 'raw';

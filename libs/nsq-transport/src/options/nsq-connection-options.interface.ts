@@ -36,7 +36,10 @@ export interface NsqConnectionOptions {
   readonly compression?: 'none' | 'deflate' | 'snappy';
   /** Deflate level 1..9 when `compression` is `deflate`. @default 6 */
   readonly deflateLevel?: number;
-  /** Body format when no serializer/deserializer is given. @default 'json' */
+  /**
+   * Body format when no serializer/deserializer is given. `json-bigint` keeps integers beyond
+   * ±(2^53−1) exact (as `bigint`), for int64 ids from Go services. @default 'json'
+   */
   readonly codec?: NsqCodecName;
   /**
    * Message envelope with headers (WIRE.md §2). On a client: every body is an

@@ -1,5 +1,6 @@
 import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
 import type { NsqCodecName } from '../interfaces/nsq-codec.interface.js';
+import { NSQ_CODEC_NAMES } from '../nsq/nsq-codecs.js';
 import { packageRequire } from '../platform/package-require.js';
 import type { NsqConnectionOptions, NsqTlsOptions } from './nsq-connection-options.interface.js';
 import { boolean, hostPort, integerIn, list, nonEmptyString, oneOf, secret } from './option-validators.js';
@@ -53,7 +54,7 @@ export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNs
     allowInsecureAuth,
     compression,
     deflateLevel: integerIn('deflateLevel', user.deflateLevel ?? CONNECTION_DEFAULTS.deflateLevel, 1, 9),
-    codec: oneOf('codec', user.codec ?? CONNECTION_DEFAULTS.codec, ['json', 'text', 'raw'] as const),
+    codec: oneOf('codec', user.codec ?? CONNECTION_DEFAULTS.codec, NSQ_CODEC_NAMES),
     envelope: boolean('envelope', user.envelope ?? CONNECTION_DEFAULTS.envelope),
   });
 }

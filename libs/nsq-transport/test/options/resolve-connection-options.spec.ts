@@ -56,6 +56,14 @@ describe('resolveConnectionOptions', () => {
     expect(resolve(given)).toMatchObject(given);
   });
 
+  it.each(['json', 'json-bigint', 'text', 'raw'])('accepts the codec %p', (codec) => {
+    expect(resolve({ codec }).codec).toBe(codec);
+  });
+
+  it('names every codec in its error', () => {
+    expect(catchError(InvalidNsqOptionError, () => resolve({ codec: 'bigint' })).message).toContain('"json", "json-bigint", "text", "raw"');
+  });
+
   it('returns a frozen result, its address list and TLS settings included', () => {
     const resolved = resolve({ nsqdTcpAddresses: ['a:4150'], tls: { servername: 'nsqd' } });
     expect(Object.isFrozen(resolved)).toBe(true);
@@ -110,6 +118,7 @@ describe('resolveConnectionOptions', () => {
     ['deflateLevel', { deflateLevel: 2.5 }],
     ['codec', { codec: 'xml' }],
     ['codec', { codec: 'JSON' }],
+    ['codec', { codec: 'json_bigint' }],
   ])('refuses an invalid %s (%p)', (option, user) => {
     expect(catchError(InvalidNsqOptionError, () => resolve(user)).option).toBe(option);
   });
