@@ -14,6 +14,8 @@ import { resolveServerOptions, type ResolvedServerNsqOptions } from '../options/
 import type { ServerNsqOptions } from '../options/server-nsq-options.interface.js';
 import { passNsqHandlerErrorsThrough } from './nsq-exception-passthrough.js';
 import { buildNsqRoutes, type NsqRoute } from './nsq-routes.js';
+import { createNsqResponder } from '../rpc/create-nsq-responder.js';
+import type { NsqResponder } from '../rpc/nsq-responder.js';
 
 /** A route as the server runs it: the deserializer's options allocated once, not once per message. */
 interface ServerRoute extends NsqRoute {
@@ -46,6 +48,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private readonly routes = new Map<string, Map<string, ServerRoute>>();
   private consumer: NsqConsumer<ServerRoute> | undefined;
   private closing: Promise<void> | undefined;
+  /** Answers `@MessagePattern` requests (created with the first one). */
+  private responder: NsqResponder | undefined;
   /** Whether Nest (a tracer) set processing hooks. */
   private processingHooks = false;
 
@@ -74,6 +78,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.consumer?.close();
+      await this.responder?.close();
       this._status$.next(NsqStatus.DISCONNECTED);
       this.logger.log('NSQ server closed');
     })();
@@ -155,6 +160,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   }
 
   private async invoke(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
+    // A @MessagePattern: its answer (or error) is published to the caller.
+    if (!handler.isEventHandler) return (this.responder ??= createNsqResponder(this, this.options, () => this.consumer?.nsqdAddresses ?? [], this.logger)).respond(handler, data, context);
     const result: unknown = await handler(data, context);
     // An Observable result succeeds when it completes and fails when it errors.
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
