@@ -12,10 +12,10 @@ import { NsqConsumer, type NsqConsumerHooks } from '../nsq/nsq-consumer.js';
 import type { NsqDelivery } from '../nsq/nsq-delivery.js';
 import { resolveServerOptions, type ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
 import type { ServerNsqOptions } from '../options/server-nsq-options.interface.js';
-import { passNsqHandlerErrorsThrough } from './nsq-exception-passthrough.js';
-import { buildNsqRoutes, type NsqRoute } from './nsq-routes.js';
 import { createNsqResponder } from '../rpc/create-nsq-responder.js';
 import type { NsqResponder } from '../rpc/nsq-responder.js';
+import { passNsqHandlerErrorsThrough } from './nsq-exception-passthrough.js';
+import { buildNsqRoutes, type NsqRoute } from './nsq-routes.js';
 
 /** A route as the server runs it: the deserializer's options allocated once, not once per message. */
 interface ServerRoute extends NsqRoute {
@@ -24,7 +24,8 @@ interface ServerRoute extends NsqRoute {
 
 /**
  * Nest microservice strategy that consumes NSQ: each `@EventPattern(topic)`
- * handler runs once per message of its (topic, channel). A thin adapter over
+ * handler runs once per message of its (topic, channel); a `@MessagePattern`
+ * handler answers `client.send()` (WIRE.md §5). A thin adapter over
  * {@link NsqConsumer}, which owns subscriptions, TOUCH, settlement (FIN on
  * success, REQ with delay on failure, dead-letter for poison and the last
  * attempt) and the drain on close.
