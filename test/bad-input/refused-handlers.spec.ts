@@ -30,7 +30,7 @@ const BAD_HANDLERS: Array<[string, Type<unknown>]> = [
   ['no channel anywhere', controllerWith((t, m, d) => EventPattern('fine.topic')(t, m, d))],
   ['mistyped extras key (chanel)', controllerWith((t, m, d) => EventPattern('fine.topic', { chanel: 'c' })(t, m, d))],
   ['transportId inside the extras', controllerWith((t, m, d) => EventPattern('fine.topic', { channel: 'c', transportId: Symbol('nsq') })(t, m, d))],
-  ['request-response handler', controllerWith((t, m, d) => MessagePattern('fine.topic')(t, m, d))],
+  ['request-response handler without a channel', controllerWith((t, m, d) => MessagePattern('fine.topic')(t, m, d))],
 ];
 
 describe('bad handler registrations fail listen() with NsqHandlerConfigError and touch nothing on nsqd', () => {

@@ -4,10 +4,10 @@ import {
   InvalidNsqMessageError,
   InvalidNsqNameError,
   NsqRecordBuilder,
+  NsqRequestTimeoutError,
   NsqStatus,
   NsqUnconfirmedError,
   NsqUnavailableError,
-  NsqUnsupportedError,
   NsqTransportError,
 } from 'nestjs-transport-nsq';
 import { freePort } from '../support/free-port.js';
@@ -114,8 +114,8 @@ describe('ClientNsq publishing', () => {
     expect((await nsqd().topicStats(topic))!.message_count).toBe(200);
   });
 
-  it('reports request-response as unsupported with a typed error', async () => {
-    await expect(lastValueFrom(client.send('client.rpc', { x: 1 }))).rejects.toBeInstanceOf(NsqUnsupportedError);
+  it('a request nobody answers fails with a typed timeout', async () => {
+    await expect(lastValueFrom(client.send('client.rpc', new NsqRecordBuilder({ x: 1 }).setRequestTimeout(200).build()))).rejects.toBeInstanceOf(NsqRequestTimeoutError);
   });
 
   it('publishes status changes', async () => {

@@ -1,17 +1,20 @@
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
-import { Observable, throwError } from 'rxjs';
+import { Observable } from 'rxjs';
 import { NsqUnavailableError } from '../errors/nsq-unavailable.error.js';
-import { NsqUnsupportedError } from '../errors/nsq-unsupported.error.js';
 import { NsqEventType, NsqStatus, type NsqEvents } from '../events/nsq.events.js';
 import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
-import { serializerFor } from '../nsq/nsq-codecs.js';
+import { deserializerFor, serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
-import { buildPublishRequest, type PublishHeaders } from '../nsq/nsq-publish-request.js';
+import { buildPublishRequest, type PublishHeaders, type PublishSettings } from '../nsq/nsq-publish-request.js';
 import { toNsqjsConnectionConfig } from '../nsq/nsqjs/index.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
 import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/resolve-client-options.js';
+import { NsqRecord } from '../record-builders/nsq.record-builder.js';
+import { createNsqRequester } from '../rpc/create-nsq-requester.js';
+import type { NsqRequester } from '../rpc/nsq-requester.js';
+import type { NsqHeaders } from '../wire/nsq-headers.js';
 
 /**
  * Publishes Nest events to NSQ: a thin Nest adapter over {@link NsqProducer},
@@ -34,6 +37,10 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
   protected override serializer: NsqSerializer;
   private readonly events = new EventEmitter();
   private producer: NsqProducer | undefined;
+  /** Request-response: the reply subscription and pending requests (created with the first `send()`). */
+  private requester: NsqRequester | undefined;
+  /** Requests are always enveloped (they carry `nsq-reply-to`), whatever `envelope` says. */
+  private readonly requestSettings: PublishSettings;
   private closed = false;
   private closePromise: Promise<void> | undefined;
   /** Dispatch-hook metadata met on a raw client: said once, then dropped. */
@@ -43,6 +50,7 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
     super();
     this.options = resolveClientOptions(options);
     this.serializer = options.serializer ?? serializerFor(this.options.codec);
+    this.requestSettings = { ...this.options, envelope: true };
     // An 'error' event with no listener would throw; errors are also logged.
     this.events.on(NsqEventType.ERROR, () => undefined);
   }
@@ -71,13 +79,15 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
   }
 
   /**
-   * Refuses new emits, waits (up to `closeTimeoutMs`) for the pending ones to
-   * settle, then closes every connection. Idempotent; safe when the client
-   * never connected.
+   * Refuses new emits and sends, fails pending requests at once
+   * (NsqRequestAbortedError), waits (up to `closeTimeoutMs`) for pending
+   * emits to settle, then closes every connection. Idempotent; safe when the
+   * client never connected.
    */
   close(): Promise<void> {
     this.closed = true;
     this.closePromise ??= (async () => {
+      await this.requester?.close();
       if (this.producer) {
         await this.producer.close(this.options.closeTimeoutMs);
         this.logger.log('NSQ client closed');
@@ -132,9 +142,35 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
     return packet;
   }
 
-  /** Request-response has no NSQ equivalent yet: fails with NsqUnsupportedError. */
-  override send<TResult = unknown, TInput = unknown>(pattern: unknown, _data: TInput): Observable<TResult> {
-    return throwError(() => new NsqUnsupportedError(`send("${String(pattern)}") is request-response, which the NSQ transport does not support; use emit()`));
+  /**
+   * Request-response (WIRE.md §5): publishes `data` to the topic `pattern` as
+   * a request and emits the `@MessagePattern` handler's answer(s), completing
+   * with its last one; errors with the handler's RPC error (Nest's shape),
+   * NsqRequestTimeoutError after `requestTimeoutMs` (or the record's
+   * `setRequestTimeout()`), NsqRequestAbortedError on `close()`. Cold, as in
+   * every Nest client: each subscription sends one request; unsubscribing
+   * stops waiting. At-least-once: the handler may run more than once for one
+   * request; the caller gets the first run's answer.
+   *
+   * @example
+   * ```ts
+   * const quote = await lastValueFrom(this.nsq.send<Quote>('prices.quote', { sku }));
+   * ```
+   */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    // null/undefined: Nest's own InvalidMessageException.
+    if (pattern === null || pattern === undefined || data === null || data === undefined) return super.send<TResult, TInput>(pattern, data);
+    return new Observable<TResult>((observer) => this.publish(this.toPacket(pattern, data), this.createObserver(observer)));
+  }
+
+  /** Requests waiting for their replies now. */
+  get pendingRequests(): number {
+    return this.requester?.pendingCount ?? 0;
+  }
+
+  /** Replies that came after their request had ended (timed out, unsubscribed, or already answered by an earlier run): dropped, counted here. */
+  get lateReplies(): number {
+    return this.requester?.lateReplies ?? 0;
   }
 
   override on<K extends keyof NsqEvents>(event: K, callback: NsqEvents[K]): void {
@@ -152,9 +188,24 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
     return undefined as T;
   }
 
-  protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    callback({ err: new NsqUnsupportedError('request-response is not supported by the NSQ transport; use emit()'), isDisposed: true });
-    return () => undefined;
+  /** One request of `send()`: Nest's ClientProxy contract (callback per reply packet, teardown returned). */
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    if (this.closed) {
+      callback({ err: new NsqUnavailableError('the NSQ client is closed') });
+      return () => undefined;
+    }
+    this.requester ??= createNsqRequester(this.options, deserializerFor(this.options.codec), (error) => this.events.emit(NsqEventType.ERROR, error));
+    const timeoutMs = packet.data instanceof NsqRecord ? (packet.data as NsqRecord).options.requestTimeoutMs : undefined;
+    return this.requester.request(String(packet.pattern), timeoutMs, (headers) => this.publishRequest(packet, headers), callback);
+  }
+
+  /** A request: always an envelope, with the request-response headers and a dispatch hook's metadata. */
+  private publishRequest(packet: ReadPacket, transport: NsqHeaders): Promise<void> {
+    const producer = this.ensureProducer();
+    const metadata = (packet as { metadata?: unknown }).metadata;
+    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.requestSettings, metadata === undefined ? { transport } : { metadata, transport });
+    if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
+    return producer.publish(request.topic, request.bodies, request.delayMs);
   }
 
   /**

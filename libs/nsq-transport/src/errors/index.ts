@@ -6,6 +6,8 @@ export * from './invalid-nsq-header.error.js';
 export * from './nsq-publish.error.js';
 export * from './nsq-unconfirmed.error.js';
 export * from './nsq-timeout.error.js';
+export * from './nsq-request-timeout.error.js';
+export * from './nsq-request-aborted.error.js';
 export * from './nsq-unavailable.error.js';
 export * from './nsq-decode.error.js';
 export * from './nsq-handler-config.error.js';

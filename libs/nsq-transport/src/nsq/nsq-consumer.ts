@@ -31,6 +31,8 @@ export interface NsqSubscriptionSpec {
   readonly channel: string;
   /** Overrides the consumer's `maxInFlight` for this subscription. */
   readonly maxInFlight?: number;
+  /** Requests (WIRE.md §5): always enveloped, so opened whatever `envelope` says; delivered without output buffering unless configured. */
+  readonly request?: boolean;
 }
 
 /** What the consumer needs from its owner (ServerNsq): the handling of a message, and where events go. */
@@ -68,6 +70,8 @@ const FINISH: NsqSettlementAction = { kind: 'finish' };
 /** The dead-letter headers a new dead-lettering replaces. */
 const DEAD_LETTER_PREFIX = `${RESERVED_HEADER_PREFIX}dl-`;
 const REQUEUE_NOW: NsqSettlementAction = { kind: 'requeue', delayMs: 0, backoff: false };
+/** nsqd writes each message at once (its IDENTIFY `output_buffer_size: -1`). */
+const UNBUFFERED_OUTPUT = { outputBufferSize: -1 } as const;
 
 /**
  * Consumes NSQ for a set of (topic, channel) subscriptions and settles every
@@ -115,7 +119,9 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     this.topology = new NsqTopology(options.lookupdHttpAddresses, routes, options.createTopology, HTTP_TIMEOUT_MS, (error) => this.reportError(error));
     const readerConfig = toNsqjsReaderConfig(options);
     this.active = routes.map((route, index) => {
-      const config = route.maxInFlight === undefined ? readerConfig : { ...readerConfig, maxInFlight: route.maxInFlight };
+      let config = route.maxInFlight === undefined ? readerConfig : { ...readerConfig, maxInFlight: route.maxInFlight };
+      // A caller waits on each request: nsqd's output buffer would hold it up to 250 ms.
+      if (route.request && options.outputBufferSize === undefined && options.outputBufferTimeoutMs === undefined) config = { ...config, ...UNBUFFERED_OUTPUT };
       const hooks = this.subscriptionHooks(index);
       const subscription =
         factories.subscription?.(route, config, hooks, options.lookupdPollIntervalMs) ?? new NsqSubscription(route.topic, route.channel, config, hooks, options.lookupdPollIntervalMs);
@@ -206,7 +212,7 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     this.inFlight.add(active.index, delivery);
     this.keepAlive(delivery);
     const release = () => this.release(active, delivery);
-    if (this.options.envelope && !this.openEnvelope(delivery, release)) return;
+    if ((this.options.envelope || active.route.request) && !this.openEnvelope(delivery, release)) return;
     const early = decideOnArrival(delivery.attempts, this.options);
     if (early) return this.settle(delivery, early, release);
     this.hooks.handle(delivery, active.route).then(
@@ -425,9 +431,14 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     await this.deadLetters?.close(HTTP_TIMEOUT_MS);
   }
 
-  private createDeadLetterPublisher(): NsqDeadLetterPublisher {
+  /** The nsqds this consumer knows: configured, subscribed on, discovered through lookupd. */
+  get nsqdAddresses(): string[] {
     const subscribed = this.active.flatMap((a) => a.subscription.subscribedAddresses);
-    const addresses = [...new Set([...this.options.nsqdTcpAddresses, ...subscribed, ...this.topology.discovered])];
+    return [...new Set([...this.options.nsqdTcpAddresses, ...subscribed, ...this.topology.discovered])];
+  }
+
+  private createDeadLetterPublisher(): NsqDeadLetterPublisher {
+    const addresses = this.nsqdAddresses;
     if (this.factories.deadLetterPublisher) return this.factories.deadLetterPublisher(addresses);
     return new NsqProducer(
       {

@@ -44,4 +44,13 @@ export interface ClientNsqOptions extends NsqConnectionOptions, NsqSerializerOpt
   readonly batching?: false | NsqBatchingOptions;
   /** `close()` waits this long for unacknowledged publishes. @default 5000 */
   readonly closeTimeoutMs?: number;
+  /**
+   * `send()`: how long a request waits for its final reply (waiting for the
+   * client's reply subscription and the publish included) before it fails with
+   * NsqRequestTimeoutError. Per request: `NsqRecordBuilder#setRequestTimeout`. 1 .. 3600000.
+   * @default 30000
+   */
+  readonly requestTimeoutMs?: number;
+  /** `send()`: requests waiting for replies at once; beyond it `send()` fails fast with NsqUnavailableError. @default 10000 */
+  readonly maxPendingRequests?: number;
 }

@@ -17,6 +17,8 @@ export const CLIENT_DEFAULTS = {
   closeTimeoutMs: 5_000,
   batchMaxMessages: 200,
   batchLingerMs: 0,
+  requestTimeoutMs: 30_000,
+  maxPendingRequests: 10_000,
 } as const;
 
 /** Every key of {@link ClientNsqOptions}: anything else is refused, with the closest of these named. */
@@ -32,6 +34,8 @@ export const CLIENT_OPTION_KEYS = {
   maxPendingPublishes: true,
   batching: true,
   closeTimeoutMs: true,
+  requestTimeoutMs: true,
+  maxPendingRequests: true,
 } as const satisfies OptionKeys<ClientNsqOptions>;
 
 /** Every key of {@link NsqBatchingOptions}. */
@@ -50,6 +54,8 @@ export interface ResolvedClientNsqOptions extends ResolvedNsqConnectionOptions {
   readonly maxBatchBytes: number;
   readonly maxPendingPublishes: number;
   readonly closeTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxPendingRequests: number;
   readonly batching: { readonly maxMessages: number; readonly maxBytes: number; readonly lingerMs: number } | undefined;
 }
 
@@ -81,6 +87,8 @@ export function resolveClientOptions(user: ClientNsqOptions): ResolvedClientNsqO
     maxBatchBytes,
     maxPendingPublishes: integerIn('maxPendingPublishes', user.maxPendingPublishes ?? CLIENT_DEFAULTS.maxPendingPublishes, 1, 10_000_000),
     closeTimeoutMs: integerIn('closeTimeoutMs', user.closeTimeoutMs ?? CLIENT_DEFAULTS.closeTimeoutMs, 0, 3_600_000),
+    requestTimeoutMs: integerIn('requestTimeoutMs', user.requestTimeoutMs ?? CLIENT_DEFAULTS.requestTimeoutMs, 1, 3_600_000),
+    maxPendingRequests: integerIn('maxPendingRequests', user.maxPendingRequests ?? CLIENT_DEFAULTS.maxPendingRequests, 1, 10_000_000),
     batching: resolveBatching(user.batching, maxBatchBytes),
   });
 }

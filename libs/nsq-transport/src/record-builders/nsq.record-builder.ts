@@ -7,6 +7,8 @@ export interface NsqRecordOptions {
   readonly delayMs?: number;
   /** Headers of the message (each message of a batch), lower-cased; need `envelope: true` on the client. */
   readonly headers?: NsqHeaders;
+  /** `send()` only: how long this request waits for its final reply; overrides the client's `requestTimeoutMs`. */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -42,6 +44,7 @@ export class NsqRecordBuilder<TData = unknown> {
   private batch: readonly TData[] | undefined;
   private delayMs: number | undefined;
   private headers: NsqHeaders | undefined;
+  private requestTimeoutMs: number | undefined;
 
   constructor(data?: TData) {
     this.data = data;
@@ -79,8 +82,29 @@ export class NsqRecordBuilder<TData = unknown> {
     return this;
   }
 
+  /**
+   * `send()` only: fail this request with NsqRequestTimeoutError when no final
+   * reply came within `timeoutMs` (1 .. 3600000), instead of the client's
+   * `requestTimeoutMs`. Ignored by `emit()`.
+   *
+   * @example
+   * ```ts
+   * client.send('prices.quote', new NsqRecordBuilder(query).setRequestTimeout(500).build());
+   * ```
+   */
+  setRequestTimeout(timeoutMs: number): this {
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 3_600_000) {
+      throw new InvalidNsqOptionError('requestTimeoutMs', 'an integer from 1 to 3600000 (ms)', timeoutMs);
+    }
+    this.requestTimeoutMs = timeoutMs;
+    return this;
+  }
+
   build(): NsqRecord<TData> {
-    const headers = this.headers === undefined ? {} : { headers: this.headers };
+    const headers = {
+      ...(this.headers === undefined ? {} : { headers: this.headers }),
+      ...(this.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.requestTimeoutMs }),
+    };
     if (this.batch !== undefined) {
       if (this.delayMs !== undefined) {
         // nsqd has no deferred MPUB: refusing is clearer than silently splitting.

@@ -30,6 +30,8 @@ export interface NsqRoute {
   readonly handlers: readonly MessageHandler[];
   /** From the handlers' extras; undefined = the server's `maxInFlight`. */
   readonly maxInFlight?: number;
+  /** A `@MessagePattern` route: its messages are requests, always enveloped, answered (WIRE.md §5). */
+  readonly request?: boolean;
 }
 
 /**
@@ -38,11 +40,8 @@ export interface NsqRoute {
  * the chain is split so each handler runs only on its own channel.
  */
 export function buildNsqRoutes(registry: ReadonlyMap<string, MessageHandler>, defaults: NsqRouteDefaults = {}): NsqRoute[] {
-  const routes = new Map<string, { topic: string; channel: string; handlers: MessageHandler[]; maxInFlight?: number }>();
+  const routes = new Map<string, { topic: string; channel: string; handlers: MessageHandler[]; maxInFlight?: number; request?: boolean }>();
   for (const [pattern, head] of registry) {
-    if (!head.isEventHandler) {
-      throw new NsqHandlerConfigError(`@MessagePattern('${pattern}') is request-response, which the NSQ transport does not support; use @EventPattern`, pattern);
-    }
     if (!isValidNsqName(pattern)) {
       throw new NsqHandlerConfigError(`@EventPattern(${JSON.stringify(pattern)}) is not a valid NSQ topic name: use 1..64 characters of [.a-zA-Z0-9_-], optionally ending in "#ephemeral"`, pattern);
     }
@@ -68,7 +67,7 @@ export function buildNsqRoutes(registry: ReadonlyMap<string, MessageHandler>, de
       }
       const key = `${pattern}\u0000${channel}`;
       let route = routes.get(key);
-      if (!route) routes.set(key, (route = { topic: pattern, channel, handlers: [] }));
+      if (!route) routes.set(key, (route = { topic: pattern, channel, handlers: [], ...(head.isEventHandler ? {} : { request: true }) }));
       if (extras.maxInFlight !== undefined) {
         if (!Number.isInteger(extras.maxInFlight) || extras.maxInFlight < 1) {
           throw new NsqHandlerConfigError(`@EventPattern('${pattern}') has an invalid maxInFlight ${JSON.stringify(extras.maxInFlight)}: expected an integer >= 1`, pattern);

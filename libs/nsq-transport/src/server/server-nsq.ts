@@ -12,6 +12,8 @@ import { NsqConsumer, type NsqConsumerHooks } from '../nsq/nsq-consumer.js';
 import type { NsqDelivery } from '../nsq/nsq-delivery.js';
 import { resolveServerOptions, type ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
 import type { ServerNsqOptions } from '../options/server-nsq-options.interface.js';
+import { createNsqResponder } from '../rpc/create-nsq-responder.js';
+import type { NsqResponder } from '../rpc/nsq-responder.js';
 import { passNsqHandlerErrorsThrough } from './nsq-exception-passthrough.js';
 import { buildNsqRoutes, type NsqRoute } from './nsq-routes.js';
 
@@ -22,7 +24,8 @@ interface ServerRoute extends NsqRoute {
 
 /**
  * Nest microservice strategy that consumes NSQ: each `@EventPattern(topic)`
- * handler runs once per message of its (topic, channel). A thin adapter over
+ * handler runs once per message of its (topic, channel); a `@MessagePattern`
+ * handler answers `client.send()` (WIRE.md §5). A thin adapter over
  * {@link NsqConsumer}, which owns subscriptions, TOUCH, settlement (FIN on
  * success, REQ with delay on failure, dead-letter for poison and the last
  * attempt) and the drain on close.
@@ -46,6 +49,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private readonly routes = new Map<string, Map<string, ServerRoute>>();
   private consumer: NsqConsumer<ServerRoute> | undefined;
   private closing: Promise<void> | undefined;
+  /** Answers `@MessagePattern` requests (created with the first one). */
+  private responder: NsqResponder | undefined;
   /** Whether Nest (a tracer) set processing hooks. */
   private processingHooks = false;
 
@@ -74,6 +79,7 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.consumer?.close();
+      await this.responder?.close();
       this._status$.next(NsqStatus.DISCONNECTED);
       this.logger.log('NSQ server closed');
     })();
@@ -155,6 +161,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   }
 
   private async invoke(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
+    // A @MessagePattern: its answer (or error) is published to the caller.
+    if (!handler.isEventHandler) return (this.responder ??= createNsqResponder(this, this.options, () => this.consumer?.nsqdAddresses ?? [], this.logger)).respond(handler, data, context);
     const result: unknown = await handler(data, context);
     // An Observable result succeeds when it completes and fails when it errors.
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });

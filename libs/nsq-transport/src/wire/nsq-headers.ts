@@ -25,6 +25,18 @@ export const NSQ_HEADER = {
   deadLetterReason: 'nsq-dl-reason',
   deadLetterDetail: 'nsq-dl-detail',
   deadLetterAt: 'nsq-dl-at',
+  /** Request-response (WIRE.md §5): the topic the caller reads replies on. */
+  replyTo: 'nsq-reply-to',
+  /** Request-response: the caller's id of the request, echoed on every reply. */
+  correlationId: 'nsq-correlation-id',
+  /** Request-response: when the caller stops waiting (ms since the epoch); a responder skips a request past it. */
+  expiresAt: 'nsq-expires-at',
+  /** Request-response: `next`, `complete` or `error`. */
+  replyStatus: 'nsq-reply-status',
+  /** Request-response: the reply's position among the replies of one run (0, 1, …). */
+  replySeq: 'nsq-reply-seq',
+  /** Request-response: the request's delivery attempt whose handler run wrote the reply. */
+  replyAttempt: 'nsq-reply-attempt',
 } as const;
 
 /** An HTTP token (RFC 9110 tchar), lower case. */

@@ -7,7 +7,6 @@ import { waitFor } from '../../../../test/support/wait-for.js';
 import { ClientNsq } from '../../src/client/client-nsq.js';
 import { InvalidNsqNameError } from '../../src/errors/invalid-nsq-name.error.js';
 import { NsqUnavailableError } from '../../src/errors/nsq-unavailable.error.js';
-import { NsqUnsupportedError } from '../../src/errors/nsq-unsupported.error.js';
 
 describe('ClientNsq', () => {
   let nsqd: FakeNsqd;
@@ -71,8 +70,11 @@ describe('ClientNsq', () => {
     expect(nsqd.connections).toHaveLength(0);
   });
 
-  it('refuses send() (request-response) with NsqUnsupportedError', async () => {
-    await expect(lastValueFrom(client().send('rpc', { n: 1 }))).rejects.toBeInstanceOf(NsqUnsupportedError);
+  it('send() on a closed client fails at once', async () => {
+    const c = client();
+    await c.close();
+    await expect(lastValueFrom(c.send('rpc', { n: 1 }))).rejects.toBeInstanceOf(NsqUnavailableError);
+    expect(c.pendingRequests).toBe(0);
   });
 
   it('unwrap() gives the connected nsqjs Writers once connected', async () => {

@@ -20,6 +20,8 @@ describe('resolveClientOptions', () => {
       maxBatchBytes: 5 * 1024 * 1024,
       maxPendingPublishes: 10_000,
       closeTimeoutMs: 5000,
+      requestTimeoutMs: 30_000,
+      maxPendingRequests: 10_000,
       batching: { maxMessages: 200, maxBytes: 5 * 1024 * 1024, lingerMs: 0 },
     });
   });

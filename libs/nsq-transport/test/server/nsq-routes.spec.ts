@@ -138,10 +138,14 @@ describe('buildNsqRoutes', () => {
     expect(error.pattern).toBe('orders');
   });
 
-  it('refuses a request-response handler (isEventHandler false)', () => {
-    const error = catchError(NsqHandlerConfigError, () => buildNsqRoutes(registry([['sum', handler({ channel: 'c' }, false)]]), { channel: 'saver' }));
-    expect(error.pattern).toBe('sum');
-    expect(error.message).toContain('@EventPattern');
+  it('marks a request-response handler (isEventHandler false) as a request route', () => {
+    const [route] = buildNsqRoutes(registry([['sum', handler({ channel: 'c' }, false)]]), { channel: 'saver' });
+    expect(route).toMatchObject({ topic: 'sum', channel: 'c', request: true });
+  });
+
+  it('leaves event routes unmarked', () => {
+    const [route] = buildNsqRoutes(registry([['sum', handler({ channel: 'c' })]]), { channel: 'saver' });
+    expect(route!.request).toBeUndefined();
   });
 
   it('returns no routes for an empty registry', () => {
