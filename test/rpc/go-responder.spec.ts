@@ -1,11 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { lastValueFrom, toArray } from 'rxjs';
 import { ClientNsq } from 'nestjs-transport-nsq';
-import { findGo } from '../e2e/support/seed-publisher.js';
+import { buildGoProgram, type GoProgram } from '../support/go-program.js';
 import { repoRoot } from '../support/nsq-binaries.js';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import { OutputTail } from '../support/output-tail.js';
@@ -19,16 +16,14 @@ const TOPIC = 'rpc.go';
 describe('request-response: a Go (go-nsq) service answers per WIRE.md', () => {
   let cluster: NsqCluster;
   let client: ClientNsq;
-  let dir: string;
+  let program: GoProgram | undefined;
   let responder: ChildProcess | undefined;
   const output = new OutputTail();
 
   beforeAll(async () => {
     cluster = await startNsqCluster({ nsqds: 1, lookupd: false });
-    dir = await mkdtemp(join(tmpdir(), 'go-responder-'));
-    await cp(join(repoRoot(), 'test', 'rpc', 'go-responder'), dir, { recursive: true });
-    const binary = join(dir, 'go-responder');
-    await promisify(execFile)(findGo(), ['build', '-buildvcs=false', '-o', binary, '.'], { cwd: dir, env: { ...process.env, GOTOOLCHAIN: 'local', GOWORK: 'off' }, timeout: 180_000 });
+    program = await buildGoProgram(join(repoRoot(), 'test', 'rpc', 'go-responder'));
+    const binary = program.binary;
     const nsqd = cluster.nsqds[0]!.tcpAddress;
     responder = spawn(binary, ['-nsqd', nsqd, '-topic', TOPIC], { stdio: ['ignore', 'pipe', 'pipe'] });
     reapOnExit(responder);
@@ -46,7 +41,7 @@ describe('request-response: a Go (go-nsq) service answers per WIRE.md', () => {
       await exited;
     }
     await cluster?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await program?.remove();
   });
 
   it('one value', async () => {
