@@ -10,13 +10,16 @@ interface ComposeService {
   command?: string[] | string;
   environment?: Record<string, string | number>;
   ports?: string[];
+  volumes?: string[];
   depends_on?: string[] | Record<string, { condition: string }>;
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 }
 
-const compose = parse(readFileSync(join(repoRoot(), 'docker-compose.yml'), 'utf8')) as ComposeFile;
+// `merge`: the saver replicas share one definition through a YAML merge key, as Docker Compose reads it.
+const compose = parse(readFileSync(join(repoRoot(), 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
 const service = (name: string): ComposeService => {
   const found = compose.services[name];
   if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
@@ -27,74 +30,108 @@ const command = (name: string): string[] => {
   const c = service(name).command ?? [];
   return Array.isArray(c) ? c : c.split(/\s+/);
 };
-/** `--flag=value` arguments of a service's command. */
-const flags = (name: string): Record<string, string> =>
-  Object.fromEntries(command(name).flatMap((arg) => (/^--[^=]+=/.test(arg) ? [[arg.slice(2, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]] : [])));
+/** Every value of a `--flag=value` argument of a service's command, in order (nsqd repeats --lookupd-tcp-address). */
+const flagValues = (name: string, flag: string): string[] => command(name).flatMap((arg) => (arg.startsWith(`--${flag}=`) ? [arg.slice(flag.length + 3)] : []));
+/** The one value of a `--flag=value` argument; fails when it is missing or repeated. */
+const flag = (name: string, flagName: string): string => {
+  const values = flagValues(name, flagName);
+  if (values.length !== 1) throw new Error(`${name}: expected one --${flagName}, found ${values.length}`);
+  return values[0]!;
+};
 const portOf = (address: string): string => address.slice(address.lastIndexOf(':') + 1);
 const hostOf = (address: string): string => address.replace(/^https?:\/\//, '').slice(0, address.replace(/^https?:\/\//, '').lastIndexOf(':'));
 /** Container ports published by a service. */
 const publishedPorts = (name: string): string[] => (service(name).ports ?? []).map((mapping) => portOf(String(mapping)));
+/** Host ports a service takes (`host:container`). */
+const hostPorts = (name: string): string[] => (service(name).ports ?? []).map((mapping) => String(mapping).split(':').slice(-2)[0]!);
 const dependsOn = (name: string): string[] => {
   const d = service(name).depends_on ?? [];
   return Array.isArray(d) ? d : Object.keys(d);
 };
 const outDir = (app: string): string => (JSON.parse(readFileSync(join(repoRoot(), 'apps', app, 'tsconfig.app.json'), 'utf8')) as { compilerOptions: { outDir: string } }).compilerOptions.outDir;
 
+const LOOKUPDS = ['nsqlookupd-1', 'nsqlookupd-2'];
+const NSQDS = ['nsqd-1', 'nsqd-2', 'nsqd-3'];
+const SAVERS = ['saver-1', 'saver-2'];
+const lookupdTcp = (name: string): string => `${name}:${portOf(flag(name, 'tcp-address'))}`;
+const lookupdHttp = (name: string): string => `${name}:${portOf(flag(name, 'http-address'))}`;
+const nsqdTcp = (name: string): string => `${flag(name, 'broadcast-address')}:${portOf(flag(name, 'tcp-address'))}`;
+const nsqdHttp = (name: string): string => `${flag(name, 'broadcast-address')}:${portOf(flag(name, 'http-address'))}`;
+
 describe('docker-compose.yml agrees with the apps', () => {
-  it('has the six services on the pinned images', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['agent', 'nsqadmin', 'nsqd', 'nsqlookupd', 'postgres', 'saver']);
-    for (const name of ['nsqlookupd', 'nsqd', 'nsqadmin']) expect(service(name).image).toBe('nsqio/nsq:v1.3.0');
+  it('runs the scale-out topology on the pinned images: two lookupds, three nsqds, two saver replicas', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['agent', 'nsqadmin', ...NSQDS, ...LOOKUPDS, 'postgres', ...SAVERS].sort());
+    for (const name of [...LOOKUPDS, ...NSQDS, 'nsqadmin']) expect(service(name).image).toBe('nsqio/nsq:v1.3.0');
     expect(service('postgres').image).toBe('postgres:16');
-    expect(service('agent').image).toBe('node:20');
-    expect(service('saver').image).toBe('node:20');
+    for (const name of ['agent', ...SAVERS]) expect(service(name).image).toBe('node:20');
   });
 
-  it('runs NSQ wired together: nsqd and nsqadmin find nsqlookupd, nsqd is reachable by its service name', () => {
-    expect(command('nsqlookupd')[0]).toBe('/nsqlookupd');
-    expect(command('nsqd')[0]).toBe('/nsqd');
+  it('registers every nsqd with every lookupd, under its own service name, data volume and node id', () => {
+    for (const name of LOOKUPDS) expect(command(name)[0]).toBe('/nsqlookupd');
+    for (const name of NSQDS) {
+      expect(command(name)[0]).toBe('/nsqd');
+      expect(flagValues(name, 'lookupd-tcp-address').sort()).toEqual(LOOKUPDS.map(lookupdTcp).sort());
+      // What lookupd hands consumers must resolve on the compose network to this very service.
+      expect(flag(name, 'broadcast-address')).toBe(name);
+      expect(publishedPorts(name)).toEqual(expect.arrayContaining([portOf(flag(name, 'tcp-address')), portOf(flag(name, 'http-address'))]));
+      expect(dependsOn(name)).toEqual(expect.arrayContaining(LOOKUPDS));
+      // Nothing acknowledged is only in memory (see the scale-out scenario).
+      expect(flag(name, 'mem-queue-size')).toBe('0');
+    }
+    const distinct = (values: string[]) => new Set(values).size === values.length;
+    expect(distinct(NSQDS.map((name) => flag(name, 'broadcast-address')))).toBe(true);
+    expect(distinct(NSQDS.map((name) => flag(name, 'node-id')))).toBe(true);
+    // Two nsqds must never share a data path: each mounts its own named volume there.
+    const dataVolumes = NSQDS.map((name) => (service(name).volumes ?? []).find((v) => v.endsWith(`:${flag(name, 'data-path')}`))?.split(':')[0]);
+    expect(dataVolumes.every((v) => v !== undefined && v in (compose.volumes ?? {}))).toBe(true);
+    expect(distinct(dataVolumes as string[])).toBe(true);
+  });
+
+  it('shows every lookupd in nsqadmin', () => {
     expect(command('nsqadmin')[0]).toBe('/nsqadmin');
-    const lookupd = flags('nsqlookupd');
-    const nsqd = flags('nsqd');
-    expect(nsqd['lookupd-tcp-address']).toBe(`nsqlookupd:${portOf(lookupd['tcp-address']!)}`);
-    expect(flags('nsqadmin')['lookupd-http-address']).toBe(`nsqlookupd:${portOf(lookupd['http-address']!)}`);
-    expect(nsqd['broadcast-address']).toBe('nsqd');
-    expect(publishedPorts('nsqd')).toEqual(expect.arrayContaining([portOf(nsqd['tcp-address']!), portOf(nsqd['http-address']!)]));
-    expect(publishedPorts('nsqadmin')).toContain(portOf(flags('nsqadmin')['http-address']!));
+    expect(flagValues('nsqadmin', 'lookupd-http-address').sort()).toEqual(LOOKUPDS.map(lookupdHttp).sort());
+    expect(publishedPorts('nsqadmin')).toContain(portOf(flag('nsqadmin', 'http-address')));
+  });
+
+  it('publishes every host port once', () => {
+    const all = Object.keys(compose.services).flatMap(hostPorts);
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.filter((port, i) => all.indexOf(port) !== i)).toEqual([]);
   });
 
   it.each([
-    ['agent', 'apps/agent'],
-    ['saver', 'apps/saver'],
-  ])('runs the compiled %s from its tsconfig outDir', (name, appDir) => {
+    ['agent', 'agent', 'apps/agent'],
+    ['saver-1', 'saver', 'apps/saver'],
+    ['saver-2', 'saver', 'apps/saver'],
+  ])('runs the compiled %s from its tsconfig outDir', (name, app, appDir) => {
     const [node, entry] = command(name);
     expect(node).toBe('node');
-    expect(join(appDir, outDir(name), 'main.js')).toBe(join(entry!));
+    expect(join(appDir, outDir(app), 'main.js')).toBe(join(entry!));
   });
 
-  it('gives the agent only variables it knows, valid ones, pointing at the nsqd service', () => {
+  it('gives the agent only variables it knows, valid ones, listing every nsqd', () => {
     const agentEnv = env('agent');
     const known = Object.keys(new AgentEnvironment());
     expect(Object.keys(agentEnv).filter((key) => !known.includes(key))).toEqual([]);
     const config = validateAgentConfig(agentEnv).agent;
-    const nsqd = flags('nsqd');
-    expect(config.nsqdTcpAddresses).toEqual([`nsqd:${portOf(nsqd['tcp-address']!)}`]);
-    expect(config.nsqdHttpAddresses).toEqual([`nsqd:${portOf(nsqd['http-address']!)}`]);
+    expect(config.nsqdTcpAddresses).toEqual(NSQDS.map(nsqdTcp));
+    // Same nsqds, same order: the agent reads /ping and /stats of the one it publishes to.
+    expect(config.nsqdHttpAddresses).toEqual(NSQDS.map(nsqdHttp));
     expect(config.host).toBe('0.0.0.0');
     expect(publishedPorts('agent')).toContain(String(config.port));
-    expect(dependsOn('agent')).toContain('nsqd');
+    expect(dependsOn('agent')).toEqual(expect.arrayContaining([...NSQDS, ...SAVERS]));
   });
 
-  it('gives the saver only variables it knows, valid ones, pointing at lookupd, nsqd and postgres', () => {
-    const saverEnv = env('saver');
+  it.each(SAVERS)('gives %s only variables it knows, valid ones, pointing at both lookupds and postgres', (name) => {
+    const saverEnv = env(name);
     const known = [...Object.keys(new SaverEnvironment()), 'DATABASE_URL'];
     expect(Object.keys(saverEnv).filter((key) => !known.includes(key))).toEqual([]);
     const config = validateSaverConfig(saverEnv).saver;
-    expect(config.lookupdHttpAddresses.map(hostOf)).toEqual(['nsqlookupd']);
-    expect(config.lookupdHttpAddresses.map(portOf)).toEqual([portOf(flags('nsqlookupd')['http-address']!)]);
-    expect(config.nsqdTcpAddresses).toEqual([`nsqd:${portOf(flags('nsqd')['tcp-address']!)}`]);
+    expect([...config.lookupdHttpAddresses].sort()).toEqual(LOOKUPDS.map(lookupdHttp).sort());
+    expect(config.lookupdHttpAddresses.map(hostOf).sort()).toEqual([...LOOKUPDS].sort());
     expect(config.host).toBe('0.0.0.0');
-    expect(publishedPorts('saver')).toContain(String(config.port));
-    expect(dependsOn('saver')).toEqual(expect.arrayContaining(['postgres', 'nsqd', 'nsqlookupd']));
+    expect(publishedPorts(name)).toContain(String(config.port));
+    expect(dependsOn(name)).toEqual(expect.arrayContaining(['postgres', ...NSQDS, ...LOOKUPDS]));
 
     const pg = env('postgres');
     const url = new URL(config.database.url!);
@@ -105,5 +142,11 @@ describe('docker-compose.yml agrees with the apps', () => {
       password: pg.POSTGRES_PASSWORD,
       db: pg.POSTGRES_DB,
     });
+  });
+
+  it('makes the savers replicas of one consumer: same channel, same database, same settings', () => {
+    const [first, ...rest] = SAVERS.map(env);
+    for (const other of rest) expect(other).toEqual(first);
+    expect(validateSaverConfig(first!).saver.channel).toBeTruthy();
   });
 });

@@ -1,7 +1,7 @@
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import { NsqLookupdNode } from '../support/nsqlookupd-node.js';
 import { SILENT_LOG } from './scenarios/scenario.js';
-import { scaleOutScenario } from './scenarios/scale-out-scenario.js';
+import { SCALE_OUT_NSQD_ARGS, scaleOutScenario } from './scenarios/scale-out-scenario.js';
 import { announceTargets, databaseTargets } from './support/database-targets.js';
 import { startAgent, startSaver, type RunningService } from './support/services.js';
 
@@ -16,7 +16,7 @@ describe.each(targets.map((target) => [target.name, target] as const))('scale-ou
 
   beforeAll(async () => {
     secondLookupd = await NsqLookupdNode.start();
-    cluster = await startNsqCluster({ nsqds: 3, lookupd: true, nsqdArgs: [`--lookupd-tcp-address=${secondLookupd.tcpAddress}`] });
+    cluster = await startNsqCluster({ nsqds: 3, lookupd: true, nsqdArgs: [...SCALE_OUT_NSQD_ARGS, `--lookupd-tcp-address=${secondLookupd.tcpAddress}`] });
     const lookupds = [cluster.lookupd!.httpAddress, secondLookupd.httpAddress].join(',');
     // Each replica its own database (PGlite cannot be shared by two processes); a report is looked up on both.
     savers = [
@@ -28,7 +28,7 @@ describe.each(targets.map((target) => [target.name, target] as const))('scale-ou
       NSQD_HTTP_ADDRESSES: cluster.nsqds.map((n) => n.httpAddress.replace(/^https?:\/\//, '')).join(','),
       NSQ_PUBLISH_TIMEOUT_MS: '2000',
     });
-  });
+  }, 180_000); // five NSQ programs and three apps: slow to start when both cores are busy
   afterAll(async () => {
     await agent?.close();
     for (const saver of savers) await saver.close();

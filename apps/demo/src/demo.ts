@@ -9,7 +9,7 @@ import { freePorts, LOOPBACK } from '../../../test/support/free-port.js';
 import { startNsqCluster, type NsqCluster } from '../../../test/support/nsq-cluster.js';
 import { startOnFreePorts, type NsqProcess } from '../../../test/support/nsq-process.js';
 import { NsqLookupdNode } from '../../../test/support/nsqlookupd-node.js';
-import { scaleOutScenario } from '../../../test/e2e/scenarios/scale-out-scenario.js';
+import { SCALE_OUT_NSQD_ARGS, scaleOutScenario } from '../../../test/e2e/scenarios/scale-out-scenario.js';
 import { bold, ConsoleLog, dim, green, red } from './console-log.js';
 import { ServiceProcess } from './service-process.js';
 
@@ -21,7 +21,7 @@ export interface DemoOptions {
   readonly once: boolean;
   /**
    * 1: the example scenarios on one nsqd. More: that many nsqds, two nsqlookupds and two saver
-   * replicas, and the scale-out scenario (one nsqd stopped mid-run, nothing acknowledged lost).
+   * replicas, and the scale-out scenario (one nsqd SIGKILLed mid-run, nothing acknowledged lost).
    */
   readonly nodes: number;
   /** The repository (the apps run from its dist/). */
@@ -65,7 +65,7 @@ export async function runDemo({ once, root, nodes }: DemoOptions): Promise<numbe
   try {
     log.step(`Starting NSQ on loopback (the test harness: test/support)${nodes > 1 ? `: ${nodes} nsqds, 2 nsqlookupds` : ''}`);
     if (nodes > 1) secondLookupd = await NsqLookupdNode.start();
-    cluster = await startNsqCluster({ nsqds: nodes, lookupd: true, nsqdArgs: secondLookupd ? [`--lookupd-tcp-address=${secondLookupd.tcpAddress}`] : [] });
+    cluster = await startNsqCluster({ nsqds: nodes, lookupd: true, nsqdArgs: secondLookupd ? [...SCALE_OUT_NSQD_ARGS, `--lookupd-tcp-address=${secondLookupd.tcpAddress}`] : [] });
     const lookupd = cluster.lookupd!;
     const nsqd = cluster.nsqds[0]!;
     for (const l of [lookupd, ...(secondLookupd ? [secondLookupd] : [])]) log.ok(`nsqlookupd  tcp ${l.tcpAddress}  http ${l.httpAddress}`);

@@ -9,6 +9,7 @@ import { OrdersModule } from './orders/orders.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 import { SeedReportsModule } from './seed-reports/seed-reports.module.js';
 import { StatsModule } from './stats/stats.module.js';
+import { randomBytes } from 'node:crypto';
 
 /**
  * The saver: one ServerNsq for every handler (the flash sale's one message in
@@ -36,7 +37,8 @@ export class SaverModule {
             deadLetterTopic: config.deadLetterTopic,
             drainTimeoutMs: config.drainTimeoutMs,
             msgTimeoutMs: config.msgTimeoutMs,
-            clientId: 'saver',
+            // One id per replica: nsqd's /stats and nsqadmin tell the replicas of a channel apart.
+            clientId: `saver-${randomBytes(3).toString('hex')}`,
           }),
         }),
         DatabaseModule,

@@ -35,7 +35,8 @@ export async function spawnSaver(env: Record<string, string>): Promise<SaverProc
       if (gone) throw new Error('saver exited');
       return (await getJson<{ status: string }>(`${url}/health`)).body.status === 'ok';
     },
-    { timeoutMs: 30_000, intervalMs: 100, message: () => `saver did not become healthy:\n${output.text()}` },
+    // PGlite boots and migrates in seconds, but past 30 s when both cores are busy.
+    { timeoutMs: 90_000, intervalMs: 100, message: () => `saver did not become healthy:\n${output.text()}` },
   );
   return { url, child, output, exited };
 }

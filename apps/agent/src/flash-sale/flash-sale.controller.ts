@@ -1,10 +1,9 @@
-import { type FlashSalePurchaseEvent, SKU_PATTERN, TOPICS } from '@app/contracts';
+import { type FlashSalePurchaseEvent, PurchaseRequest, SKU_PATTERN, TOPICS } from '@app/contracts';
 import { Body, Controller, HttpCode, HttpException, HttpStatus, Param, Post, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventPublisher } from '../nsq/event-publisher.service.js';
 import { BacklogUnknownError } from './backlog-unknown.error.js';
 import { FlashSaleBacklog } from './flash-sale-backlog.service.js';
-import { PurchaseDto } from './purchase.dto.js';
 
 /** The seed's peak shaving: purchases queue in NSQ; beyond the backlog limit they are refused at once. */
 @Controller('flash-sale')
@@ -16,7 +15,7 @@ export class FlashSaleController {
 
   @Post(':sku')
   @HttpCode(HttpStatus.ACCEPTED)
-  async purchase(@Param('sku') sku: string, @Body() body: PurchaseDto): Promise<{ id: string; backlog: number }> {
+  async purchase(@Param('sku') sku: string, @Body() body: PurchaseRequest): Promise<{ id: string; backlog: number }> {
     if (!SKU_PATTERN.test(sku)) throw new HttpException({ statusCode: 400, message: ['sku must match [A-Za-z0-9_-]{1,64}'], error: 'Bad Request' }, HttpStatus.BAD_REQUEST);
     let admission: { admitted: boolean; backlog: number };
     try {

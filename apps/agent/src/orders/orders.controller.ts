@@ -1,11 +1,10 @@
-import { type OrderCreatedEvent, type OrderPaidEvent, type OrderPaymentTimeoutEvent, TOPICS } from '@app/contracts';
+import { type OrderCreatedEvent, type OrderPaidEvent, type OrderPaymentTimeoutEvent, OrderRequest, TOPICS } from '@app/contracts';
 import { Body, Controller, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { NsqRecordBuilder } from 'nestjs-transport-nsq';
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { AgentConfig } from '../config/agent.config.js';
 import { EventPublisher } from '../nsq/event-publisher.service.js';
-import { CreateOrderDto } from './create-order.dto.js';
 import { IdempotencyKey } from './idempotency-key.decorator.js';
 import { IdempotencyKeyPipe } from './idempotency-key.pipe.js';
 
@@ -32,7 +31,7 @@ export class OrdersController {
    */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  async create(@Body() order: CreateOrderDto, @IdempotencyKey(IdempotencyKeyPipe) idempotencyKey?: string): Promise<{ id: string; paymentDueAt: string }> {
+  async create(@Body() order: OrderRequest, @IdempotencyKey(IdempotencyKeyPipe) idempotencyKey?: string): Promise<{ id: string; paymentDueAt: string }> {
     const idFor = (purpose: string) => (idempotencyKey === undefined ? randomUUID() : uuidv5(`${order.customerId}\n${idempotencyKey}\n${purpose}`, IDEMPOTENCY_NAMESPACE));
     const id = idFor('order');
     const createdAt = new Date();

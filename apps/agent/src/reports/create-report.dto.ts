@@ -1,20 +1,8 @@
-import { REPORT_PRIORITIES, type ReportPriority } from '@app/contracts';
-import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { REPORT_PRIORITIES, ReportContent, type ReportPriority } from '@app/contracts';
+import { IsIn, IsOptional } from 'class-validator';
 
-/** Body of `POST /reports`. */
-export class CreateReportDto {
-  @IsString()
-  @Length(1, 200)
-  title!: string;
-
-  @IsString()
-  @Length(1, 100)
-  author!: string;
-
-  @IsString()
-  @MaxLength(10_000)
-  content!: string;
-
+/** Body of `POST /reports`: the contract's {@link ReportContent}, and a priority the agent defaults to `normal`. */
+export class CreateReportDto extends ReportContent {
   @IsOptional()
   @IsIn(REPORT_PRIORITIES)
   priority?: ReportPriority;

@@ -1,9 +1,8 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { CHANNELS, FlashSalePurchaseEvent, TOPICS } from '@app/contracts';
 import { NsqEventPattern } from 'nestjs-transport-nsq';
 import { setTimeout as delay } from 'node:timers/promises';
-import { InvalidEventFilter } from '../common/invalid-event.filter.js';
 import { SaverConfig } from '../config/saver.config.js';
 import { PurchaseRepository } from './purchase.repository.js';
 
@@ -13,7 +12,6 @@ import { PurchaseRepository } from './purchase.repository.js';
  * NSQ; the agent refuses purchases once this channel's backlog is full.
  */
 @Controller()
-@UseFilters(InvalidEventFilter)
 export class PurchaseEvents {
   constructor(
     private readonly purchases: PurchaseRepository,

@@ -1,8 +1,7 @@
-import { Controller, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { OrderCreatedEvent, OrderPaidEvent, OrderPaymentTimeoutEvent, TOPICS } from '@app/contracts';
 import { NsqContext, NsqEventPattern } from 'nestjs-transport-nsq';
-import { InvalidEventFilter } from '../common/invalid-event.filter.js';
 import { OrderRepository } from './order.repository.js';
 
 /**
@@ -17,7 +16,6 @@ const REDEFER_MARGIN_MS = 250;
  * message to each channel, so each does its own work independently.
  */
 @Controller()
-@UseFilters(InvalidEventFilter)
 export class OrderEvents {
   private readonly logger = new Logger(OrderEvents.name);
 

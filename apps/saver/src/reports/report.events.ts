@@ -1,13 +1,11 @@
-import { Controller, Logger, UseFilters } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { ReportCreatedEvent, TOPICS } from '@app/contracts';
 import { NsqContext, NsqEventPattern } from 'nestjs-transport-nsq';
-import { InvalidEventFilter } from '../common/invalid-event.filter.js';
 import { ReportRepository } from './report.repository.js';
 
 /** `report.created` on the saver's channel. */
 @Controller()
-@UseFilters(InvalidEventFilter)
 export class ReportEvents {
   private readonly logger = new Logger(ReportEvents.name);
 

@@ -1,8 +1,7 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { AcceptStatusReportData, RealTimeWarehousingData, SEED_TOPICS } from '@app/contracts';
 import { NsqContext, NsqEventPattern } from 'nestjs-transport-nsq';
-import { InvalidEventFilter } from '../common/invalid-event.filter.js';
 import { SeedReportRepository } from './seed-report.repository.js';
 
 /**
@@ -10,7 +9,6 @@ import { SeedReportRepository } from './seed-report.repository.js';
  * with kratos-transport's json codec: a Go agent can feed this saver as it is.
  */
 @Controller()
-@UseFilters(InvalidEventFilter)
 export class SeedReportEvents {
   constructor(private readonly reports: SeedReportRepository) {}
 

@@ -1,38 +1,13 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayNotEmpty, IsInt, IsISO8601, IsNumber, IsPositive, IsString, IsUUID, Length, Max, Min, ValidateNested } from 'class-validator';
+import { IsISO8601, IsUUID } from 'class-validator';
+import { OrderRequest } from './order-request.js';
 
-export class OrderItem {
-  @IsString()
-  @Length(1, 64)
-  sku!: string;
-
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  quantity!: number;
-}
-
-/** Body of `order.created`. */
-export class OrderCreatedEvent {
+/** Body of `order.created`: the customer's {@link OrderRequest} plus what the agent adds. */
+export class OrderCreatedEvent extends OrderRequest {
   @IsUUID()
   eventId!: string;
 
   @IsUUID()
   orderId!: string;
-
-  @IsString()
-  @Length(1, 100)
-  customerId!: string;
-
-  @IsNumber({ maxDecimalPlaces: 2 })
-  @IsPositive()
-  amount!: number;
-
-  @ArrayNotEmpty()
-  @ArrayMaxSize(100)
-  @ValidateNested({ each: true })
-  @Type(() => OrderItem)
-  items!: OrderItem[];
 
   @IsISO8601({ strict: true })
   createdAt!: string;

@@ -1,25 +1,14 @@
-import { IsIn, IsISO8601, IsString, IsUUID, Length, MaxLength } from 'class-validator';
+import { IsIn, IsISO8601, IsUUID } from 'class-validator';
+import { ReportContent } from './report-content.js';
 
 export const REPORT_PRIORITIES = ['low', 'normal', 'high'] as const;
 export type ReportPriority = (typeof REPORT_PRIORITIES)[number];
 
-/** Body of `report.created`. */
-export class ReportCreatedEvent {
+/** Body of `report.created`: the author's {@link ReportContent} plus what the agent adds. */
+export class ReportCreatedEvent extends ReportContent {
   /** The report's id, chosen by the agent: a redelivery carries the same one. */
   @IsUUID()
   id!: string;
-
-  @IsString()
-  @Length(1, 200)
-  title!: string;
-
-  @IsString()
-  @Length(1, 100)
-  author!: string;
-
-  @IsString()
-  @MaxLength(10_000)
-  content!: string;
 
   @IsIn(REPORT_PRIORITIES)
   priority!: ReportPriority;
