@@ -125,10 +125,6 @@ export class NsqjsSubscriber extends Reader {
     guardNsqjsConnection(conn, this.setup.policy);
     this.open.add(conn);
     conn.once('closed', () => this.open.delete(conn));
-    // Before the Reader's own listener, which hands the message on.
-    conn.on('message', (message) => {
-      (message as TaggedMessage)[CONNECTION] = conn;
-    });
     (Reader.prototype as unknown as ReaderInternals).registerConnectionListeners.call(this, conn);
     const address = `${conn.nsqdHost}:${conn.nsqdPort}`;
     let subscribed = false;
@@ -136,7 +132,11 @@ export class NsqjsSubscriber extends Reader {
     // message, the largest single cost of a drain. The messages of one socket
     // read are handled within one macrotask, so the first of them corks the
     // socket until the next macrotask: their FINs leave in one write.
-    conn.on('message', () => {
+    //
+    // The same listener tags the message with its connection (for forget()): the Reader hands it on a
+    // tick later (handleMessage), after every listener here has run. One listener, not two, per message.
+    conn.on('message', (message) => {
+      (message as TaggedMessage)[CONNECTION] = conn;
       const socket = conn.conn;
       if (!socket || this.corked.has(socket)) return;
       socket.cork();

@@ -21,7 +21,7 @@ function connection() {
 function pair(spec: { id?: string; attempts?: number; body?: string } = {}) {
   const reference = nsqjsMessage({ msgTimeoutMs: 30_000, ...spec });
   const { conn, log } = connection();
-  const lean = createNsqjsLeanMessage(conn, reference.rawMessage as Buffer);
+  const lean = createNsqjsLeanMessage(conn, (reference as unknown as { rawMessage: Buffer }).rawMessage);
   return { reference, lean, log };
 }
 
@@ -42,7 +42,7 @@ describe('NsqjsLeanMessage', () => {
   it('arms no timeout timer (the transport tracks the negotiated timeout itself)', () => {
     const { lean } = pair();
     expect((lean as unknown as { trackTimeoutId: unknown }).trackTimeoutId).toBeNull();
-    expect(lean.timedOut).toBe(false);
+    expect((lean as unknown as { timedOut: boolean }).timedOut).toBe(false);
   });
 
   it("finishes at once: FIN with the id's bytes, then 'finished'; any later answer is dropped", () => {
@@ -83,7 +83,7 @@ describe('NsqjsLeanMessage', () => {
   });
 
   it("keeps EventEmitter's methods working on the message", () => {
-    const { lean } = pair();
+    const lean = pair().lean as unknown as NodeJS.EventEmitter;
     const seen: unknown[] = [];
     lean.on('custom', (value: unknown) => seen.push(value));
     lean.emit('custom', 1);
