@@ -35,12 +35,25 @@ export interface BenchConsumer {
   close(): Promise<void>;
 }
 
+/** The workload groups an arm can take part in (see bench-main.ts). */
+export type ArmWorkload = 'publish' | 'consume' | 'e2e' | 'latency' | 'memory';
+
+/** Every group: what an NSQ arm with both a producer and a consumer runs. */
+export const ALL_ARM_WORKLOADS: ReadonlySet<ArmWorkload> = new Set(['publish', 'consume', 'e2e', 'latency', 'memory']);
+
 /** A Node.js contender: raw nsqjs, our transport, or another transport. */
 export interface BenchArm {
   /** Stable key used in the results file. */
   readonly id: string;
   /** Human label for tables and charts. */
   readonly label: string;
-  createProducer(target: BenchTarget): Promise<BenchProducer>;
+  /**
+   * The groups this arm runs; undefined = all of them. A consume-only
+   * diagnostic arm, or another broker (no pre-filled NSQ channel to drain, no
+   * nsqd acknowledgement to count), runs fewer; its other cells say "n/a".
+   */
+  readonly workloads?: ReadonlySet<ArmWorkload>;
+  /** `topic`: the one topic this producer will publish to, for brokers that bind a client to it (RabbitMQ's queue). */
+  createProducer(target: BenchTarget, topic?: string): Promise<BenchProducer>;
   createConsumer(target: BenchTarget, spec: BenchConsumerSpec): Promise<BenchConsumer>;
 }

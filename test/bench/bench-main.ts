@@ -5,21 +5,25 @@
  * BENCHMARKS.md and the SVG charts from it.
  *
  *   node --expose-gc dist/bench/test/bench/bench-main.js [--smoke] [--out DIR] [--markdown FILE]
- *     [--only publish,consume,latency,memory,ceiling] [--arms raw,ours,nnt] [--reps N] [--note TEXT]
+ *     [--only publish,consume,e2e,latency,memory,ceiling] [--arms raw,raw-tuned,ours,nnt,frames,nats,redis,rmq] [--reps N] [--note TEXT]
  *
  * Full run: results and charts in test/bench/results/, the report in BENCHMARKS.md.
  * Smoke run (CI): tiny counts, one repetition, output in .tmp/bench-smoke/ only;
  * exits 1 if any arm failed a cell. No timing is asserted anywhere.
  */
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem, type as osType } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NestNsqTransportArm } from './arms/nest-nsq-transport.arm.js';
 import { NestNsqArm } from './arms/nest-nsq.arm.js';
+import { NEST_BROKERS, NestBrokerArm } from './arms/nest-broker.arm.js';
+import { NodeFrameReaderArm } from './arms/node-frame-reader.arm.js';
+import { RawNsqjsTunedArm } from './arms/raw-nsqjs-tuned.arm.js';
 import { RawNsqjsArm } from './arms/raw-nsqjs.arm.js';
-import { withDeadline } from './arms/arm-helpers.js';
-import type { BenchArm, BenchTarget } from './bench-arm.interface.js';
+import { splitAddress, withDeadline } from './arms/arm-helpers.js';
+import type { ArmWorkload, BenchArm, BenchTarget } from './bench-arm.interface.js';
 import { withLoopDelay } from './bench-cell.js';
 import { benchReader, benchWriter } from './bench-ceiling.js';
 import { BenchFiller } from './bench-filler.js';
@@ -28,13 +32,14 @@ import type { BenchResults, CellResult } from './bench-results.js';
 import { summarize } from './bench-stats.js';
 import { renderReport } from './report/render-report.js';
 import { runConsume } from './workloads/consume.workload.js';
+import { runEmitToHandler } from './workloads/e2e.workload.js';
 import { runLatency, type LatencySpec } from './workloads/latency.workload.js';
 import { runMemory } from './workloads/memory.workload.js';
 import { publishModeKey, runPublish } from './workloads/publish.workload.js';
 import { NsqdNode } from '../support/nsqd-node.js';
 import { nsqBinary } from '../support/nsq-binaries.js';
 
-const GROUPS = ['publish', 'consume', 'latency', 'memory', 'ceiling'] as const;
+const GROUPS = ['publish', 'consume', 'e2e', 'latency', 'memory', 'ceiling'] as const;
 type Group = (typeof GROUPS)[number];
 const CHANNEL = 'bench';
 const CELL_TIMEOUT_MS = 180_000;
@@ -84,6 +89,26 @@ async function packageVersion(name: string): Promise<string> {
   }
 }
 
+/** Resolves when something accepts a TCP connection on `address` within `ms`. */
+function answers(address: string, ms: number): Promise<boolean> {
+  const [host, port] = splitAddress(address);
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(ms, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Whether `arm` takes part in `group` (arms without a list take part in all). */
+function runs(arm: BenchArm, group: ArmWorkload): boolean {
+  return arm.workloads === undefined || arm.workloads.has(group);
+}
+
 async function main(): Promise<void> {
   // The test harness unrefs nsqd's child process: without a handle of our own,
   // awaiting its exit would let Node end the run early.
@@ -91,7 +116,14 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const { plan } = args;
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function') throw new Error('run with node --expose-gc (the memory workload collects garbage)');
-  const allArms: BenchArm[] = [new RawNsqjsArm(), new NestNsqArm(), new NestNsqTransportArm()];
+  const allArms: BenchArm[] = [
+    new RawNsqjsArm(),
+    new RawNsqjsTunedArm(),
+    new NestNsqArm(),
+    new NestNsqTransportArm(),
+    new NodeFrameReaderArm(),
+    ...NEST_BROKERS.map((broker) => new NestBrokerArm(broker)),
+  ];
   const arms = allArms.filter((arm) => !args.arms || args.arms.has(arm.id));
   const dataRoot = await mkdtemp(join(tmpdir(), 'nsq-bench-'));
   log(`plan ${plan.name}: ${plan.repetitions} repetition(s), arms ${arms.map((a) => a.id).join(', ')}, groups ${[...args.groups].join(', ')}`);
@@ -99,7 +131,8 @@ async function main(): Promise<void> {
     nodeId: 1,
     dataPath: dataRoot,
     // Messages stay in memory (not diskqueue) for every cell's size; each cell deletes its topic.
-    args: ['--mem-queue-size=1000000', '--log-level=warn'],
+    // 10 M also holds a whole bench_writer run at 100 B, so the Go tools never touch the disk either.
+    args: ['--mem-queue-size=10000000', '--log-level=warn'],
   });
   const target: BenchTarget = { nsqdTcpAddress: nsqd.tcpAddress };
   const filler = await BenchFiller.connect(nsqd.tcpAddress);
@@ -153,26 +186,50 @@ async function main(): Promise<void> {
     }
   };
   const dropTopic = (topic: string) => nsqd.deleteTopic(topic).catch((error: unknown) => log(`deleting ${topic}: ${String(error)}\n${nsqd.output()}`));
-  /** Each repetition runs the arms in a rotated order, so no arm always goes first. */
-  const rotated = (rep: number) => arms.map((_, i) => arms[(i + rep) % arms.length]!);
+  const runnable = (arm: BenchArm) => results.arms.find((a) => a.id === arm.id)?.runnable !== false;
+  /** Each repetition runs the arms of `group` in a rotated order, so no arm always goes first. */
+  const rotated = (rep: number, group: ArmWorkload) => {
+    const taking = arms.filter((arm) => runs(arm, group) && runnable(arm));
+    return taking.map((_, i) => taking[(i + rep) % taking.length]!);
+  };
+  const markUnrunnable = (arm: BenchArm, note: string) => {
+    const entry = results.arms.find((a) => a.id === arm.id) as { runnable: boolean; note?: string };
+    entry.runnable = false;
+    entry.note = note;
+  };
+
+  // Nest's other transports need this machine's brokers: say plainly which one is missing.
+  for (const arm of arms) {
+    if (!(arm instanceof NestBrokerArm)) continue;
+    if (!(await answers(arm.broker.address, 2_000))) {
+      const note = `${arm.label}: nothing answers on ${arm.broker.address}; start that broker (docker-compose.yml) or leave the arm out with --arms`;
+      log(`ERROR ${note}`);
+      markUnrunnable(arm, note);
+    }
+  }
+
   const median = (workload: string, size: number, arm: string, metric: string) => summarize(results.cells.find((c) => c.workload === workload && c.size === size && c.arm === arm)?.metrics[metric] ?? []).median;
 
   // Warm-up (not recorded): JIT and connection code paths of every arm.
-  for (const arm of arms) {
+  const warmCount = plan.name === 'smoke' ? 50 : 3_000;
+  for (const arm of arms.filter(runnable)) {
     const topic = freshTopic();
     try {
-      const producer = await arm.createProducer(target);
-      await runPublish(producer, topic, 1024, plan.name === 'smoke' ? 50 : 3_000, { kind: 'pipelined', window: 100 });
-      await producer.close();
+      if (runs(arm, 'publish')) {
+        const producer = await arm.createProducer(target, topic);
+        await runPublish(producer, topic, 1024, warmCount, { kind: 'pipelined', window: 100 });
+        await producer.close();
+      }
       await nsqd.createTopic(topic);
       await nsqd.createChannel(topic, CHANNEL);
-      await filler.fill(topic, 1024, plan.name === 'smoke' ? 50 : 3_000);
-      await runConsume(arm, target, topic, CHANNEL, plan.name === 'smoke' ? 50 : 3_000, 100);
+      if (runs(arm, 'consume')) {
+        await filler.fill(topic, 1024, warmCount);
+        await runConsume(arm, target, topic, CHANNEL, warmCount, 100);
+      }
+      if (!runs(arm, 'publish') && runs(arm, 'e2e')) await runEmitToHandler(arm, target, topic, CHANNEL, 1024, { count: warmCount, window: 100, maxInFlight: 100, outputBufferTimeoutMs: 25 });
     } catch (error) {
       log(`ERROR warm-up ${arm.id}: ${error instanceof Error ? error.message : String(error)}`);
-      const entry = results.arms.find((a) => a.id === arm.id) as { runnable: boolean; note?: string };
-      entry.runnable = false;
-      entry.note = error instanceof Error ? error.message : String(error);
+      markUnrunnable(arm, error instanceof Error ? error.message : String(error));
     }
     await dropTopic(topic);
   }
@@ -184,7 +241,7 @@ async function main(): Promise<void> {
         const count = plan.publishCount(mode, size);
         log(`${workload} ${size} B × ${count}`);
         for (let rep = 0; rep < plan.repetitions; rep++) {
-          for (const arm of rotated(rep)) {
+          for (const arm of rotated(rep, 'publish')) {
             const cell = cellOf(workload, size, arm.id, count);
             if (mode.kind === 'batched' && arm.id === 'nnt') {
               if (rep === 0) cell.errors.push('n/a: nest-nsq-transport has no batch publish (emitting an array publishes one message)');
@@ -192,7 +249,7 @@ async function main(): Promise<void> {
             }
             const topic = freshTopic();
             await measure(cell, async () => {
-              const producer = await arm.createProducer(target);
+              const producer = await arm.createProducer(target, topic);
               try {
                 return { throughput: await runPublish(producer, topic, size, count, mode) };
               } finally {
@@ -213,7 +270,7 @@ async function main(): Promise<void> {
         const count = plan.consumeCount(maxInFlight, size);
         log(`${workload} ${size} B × ${count}`);
         for (let rep = 0; rep < plan.repetitions; rep++) {
-          for (const arm of rotated(rep)) {
+          for (const arm of rotated(rep, 'consume')) {
             const topic = freshTopic();
             await nsqd.createTopic(topic);
             await nsqd.createChannel(topic, CHANNEL);
@@ -221,6 +278,25 @@ async function main(): Promise<void> {
             await measure(cellOf(workload, size, arm.id, count), async () => ({ throughput: await runConsume(arm, target, topic, CHANNEL, count, maxInFlight) }));
             await dropTopic(topic);
           }
+        }
+      }
+    }
+  }
+
+  if (args.groups.has('e2e')) {
+    const workload = `e2e.window-${plan.e2eWindow}`;
+    for (const size of plan.sizes) {
+      const count = plan.e2eCount(size);
+      log(`${workload} ${size} B × ${count}`);
+      for (let rep = 0; rep < plan.repetitions; rep++) {
+        for (const arm of rotated(rep, 'e2e')) {
+          const topic = freshTopic();
+          await nsqd.createTopic(topic);
+          await nsqd.createChannel(topic, CHANNEL);
+          await measure(cellOf(workload, size, arm.id, count), async () => ({
+            throughput: await runEmitToHandler(arm, target, topic, CHANNEL, size, { count, window: plan.e2eWindow, maxInFlight: 100, outputBufferTimeoutMs: 25 }),
+          }));
+          await dropTopic(topic);
         }
       }
     }
@@ -235,8 +311,10 @@ async function main(): Promise<void> {
       {
         key: 'latency.half-max.mif-100.obt-25',
         spec: (arm, size) => {
-          // Half of what the arm sustains on its slower side (publish pipelined-1000 or consume mif-100), measured above.
-          const max = Math.min(median('publish.pipelined-1000', size, arm, 'throughput'), median('consume.mif-100', size, arm, 'throughput'));
+          // Half of what the arm sustains on its slower side (publish pipelined-1000 or consume mif-100), measured above;
+          // arms without those (other brokers) use their emit → handler throughput.
+          const nsqMax = Math.min(median('publish.pipelined-1000', size, arm, 'throughput'), median('consume.mif-100', size, arm, 'throughput'));
+          const max = Number.isFinite(nsqMax) ? nsqMax : median(`e2e.window-${plan.e2eWindow}`, size, arm, 'throughput');
           if (!Number.isFinite(max)) return undefined;
           const rate = Math.max(100, Math.round(max / 2 / 100) * 100);
           // About as many samples as the 1,000 msg/s cells, within 0.25..1 s.
@@ -245,11 +323,11 @@ async function main(): Promise<void> {
         },
       },
     ];
-    for (const scenario of scenarios) {
+    for (const scenario of scenarios.filter((sc) => !plan.latencyScenarios || plan.latencyScenarios.has(sc.key))) {
       for (const size of plan.sizes) {
         log(`${scenario.key} ${size} B`);
         for (let rep = 0; rep < plan.repetitions; rep++) {
-          for (const arm of rotated(rep)) {
+          for (const arm of rotated(rep, 'latency')) {
             const spec = scenario.spec(arm.id, size);
             const cell = cellOf(scenario.key, size, arm.id, spec?.rate);
             if (!spec) {
@@ -271,11 +349,11 @@ async function main(): Promise<void> {
   }
 
   if (args.groups.has('memory')) {
-    for (const size of plan.sizes) {
+    for (const size of plan.memorySizes ?? plan.sizes) {
       const count = plan.memoryInFlight;
       log(`memory.inflight-${count} ${size} B`);
       for (let rep = 0; rep < plan.repetitions; rep++) {
-        for (const arm of rotated(rep)) {
+        for (const arm of rotated(rep, 'memory')) {
           const topic = freshTopic();
           await nsqd.createTopic(topic);
           await nsqd.createChannel(topic, CHANNEL);

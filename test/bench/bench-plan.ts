@@ -11,6 +11,13 @@ export interface BenchPlan {
   publishCount(mode: PublishMode, size: number): number;
   readonly consumeMaxInFlight: readonly number[];
   consumeCount(maxInFlight: number, size: number): number;
+  /** Emit → handler: messages per cell, and how many may be between emit and handler. */
+  e2eCount(size: number): number;
+  readonly e2eWindow: number;
+  /** Latency scenarios to run (keys as in bench-main.ts); undefined = all. */
+  readonly latencyScenarios?: ReadonlySet<string>;
+  /** Sizes of the memory workload; undefined = `sizes`. */
+  readonly memorySizes?: readonly number[];
   /** Open-loop duration of one latency cell. */
   readonly latencyDurationMs: number;
   /** Messages held in flight by the memory workload. */
@@ -37,6 +44,10 @@ function fullConsumeCount(maxInFlight: number, size: number): number {
   return big ? 3_000 : 60_000;
 }
 
+function fullE2eCount(size: number): number {
+  return size >= 65_536 ? 3_000 : 40_000;
+}
+
 export const FULL_PLAN: BenchPlan = {
   name: 'full',
   repetitions: 5,
@@ -45,9 +56,11 @@ export const FULL_PLAN: BenchPlan = {
   publishCount: fullPublishCount,
   consumeMaxInFlight: [1, 100, 1000],
   consumeCount: fullConsumeCount,
+  e2eCount: fullE2eCount,
+  e2eWindow: 1000,
   latencyDurationMs: 1_000,
   memoryInFlight: 1_000,
-  ceilingSeconds: 1,
+  ceilingSeconds: 2,
 };
 
 /** CI: every arm and workload once with tiny counts, to keep the harness working (no timing asserted). */
@@ -59,6 +72,11 @@ export const SMOKE_PLAN: BenchPlan = {
   publishCount: (mode, size) => Math.max(20, Math.round(fullPublishCount(mode, size) / 100)),
   consumeMaxInFlight: [1, 100, 1000],
   consumeCount: (maxInFlight, size) => Math.max(20, Math.round(fullConsumeCount(maxInFlight, size) / 100)),
+  e2eCount: (size) => Math.max(20, Math.round(fullE2eCount(size) / 100)),
+  e2eWindow: 1000,
+  // Under a minute: one fixed-rate scenario and the one derived from the throughput cells; memory at one size.
+  latencyScenarios: new Set(['latency.1000ps.mif-1.obt-default', 'latency.half-max.mif-100.obt-25']),
+  memorySizes: [1024],
   latencyDurationMs: 100,
   memoryInFlight: 50,
   ceilingSeconds: 0.2,

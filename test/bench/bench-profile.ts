@@ -6,7 +6,7 @@
  *   node --cpu-prof --cpu-prof-dir .tmp/prof dist/bench/test/bench/bench-profile.js publish ours 65536 4000 1000
  *   node dist/bench/test/bench/report/profile-summary.js .tmp/prof/<file>.cpuprofile
  *
- * Arguments: publish|consume, raw|ours|nnt, size, count, window (publish; "serial" for serial) or maxInFlight (consume).
+ * Arguments: publish|consume, raw|raw-tuned|ours|nnt|frames (frames: consume only), size, count, window (publish; "serial" for serial) or maxInFlight (consume).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { NsqdNode } from '../support/nsqd-node.js';
 import { NestNsqTransportArm } from './arms/nest-nsq-transport.arm.js';
 import { NestNsqArm } from './arms/nest-nsq.arm.js';
+import { NodeFrameReaderArm } from './arms/node-frame-reader.arm.js';
+import { RawNsqjsTunedArm } from './arms/raw-nsqjs-tuned.arm.js';
 import { RawNsqjsArm } from './arms/raw-nsqjs.arm.js';
 import type { BenchArm } from './bench-arm.interface.js';
 import { BenchFiller } from './bench-filler.js';
@@ -22,9 +24,15 @@ import { runPublish } from './workloads/publish.workload.js';
 
 async function main(): Promise<void> {
   const [what = 'consume', armId = 'ours', sizeArg = '100', countArg = '100000', param = '1000'] = process.argv.slice(2);
-  const arms: Record<string, BenchArm> = { raw: new RawNsqjsArm(), ours: new NestNsqArm(), nnt: new NestNsqTransportArm() };
+  const arms: Record<string, BenchArm> = {
+    raw: new RawNsqjsArm(),
+    'raw-tuned': new RawNsqjsTunedArm(),
+    ours: new NestNsqArm(),
+    nnt: new NestNsqTransportArm(),
+    frames: new NodeFrameReaderArm(),
+  };
   const arm = arms[armId];
-  if (!arm) throw new Error(`unknown arm ${armId} (raw, ours, nnt)`);
+  if (!arm) throw new Error(`unknown arm ${armId} (${Object.keys(arms).join(', ')})`);
   const size = Number(sizeArg);
   const count = Number(countArg);
   const keepAlive = setInterval(() => undefined, 1_000);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Inject, Module, type DynamicModule, type INestApplicationContext, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientsModule, Payload, type ClientProxy, type CustomTransportStrategy } from '@nestjs/microservices';
+import { ClientsModule, Payload, type ClientProxy, type CustomTransportStrategy, type Transport } from '@nestjs/microservices';
 import type { BenchPayload } from '../bench-payloads.js';
 
 /** Injection token of the benchmark's ClientProxy. */
@@ -12,7 +12,15 @@ export const BENCH_CLIENT = 'BENCH_CLIENT';
  * registered through ClientsModule, as an application registers it.
  */
 export async function startPublisherApp(customClass: Type<unknown>, options: unknown): Promise<{ app: INestApplicationContext; client: ClientProxy }> {
-  const clients: DynamicModule = ClientsModule.register([{ name: BENCH_CLIENT, customClass, options } as never]);
+  return startClientApp({ customClass, options });
+}
+
+/**
+ * The same with any `ClientsModule.register` entry (without its name), e.g.
+ * `{ transport: Transport.NATS, options: { servers } }` for Nest's own transports.
+ */
+export async function startClientApp(registration: Record<string, unknown>): Promise<{ app: INestApplicationContext; client: ClientProxy }> {
+  const clients: DynamicModule = ClientsModule.register([{ name: BENCH_CLIENT, ...registration } as never]);
   @Module({ imports: [clients] })
   class PublisherModule {
     constructor(@Inject(BENCH_CLIENT) readonly client: ClientProxy) {}
@@ -29,7 +37,7 @@ export async function startPublisherApp(customClass: Type<unknown>, options: unk
  * what `onMessage` returns.
  */
 export async function startConsumerApp(
-  strategy: CustomTransportStrategy,
+  strategy: CustomTransportStrategy | { readonly transport: Transport; readonly options: unknown },
   decorate: MethodDecorator,
   onMessage: (payload: BenchPayload) => void | Promise<void>,
 ): Promise<INestMicroservice> {
@@ -45,7 +53,7 @@ export async function startConsumerApp(
   Reflect.defineMetadata('design:paramtypes', [Object], BenchController.prototype, 'handle');
   @Module({ controllers: [BenchController] })
   class ConsumerModule {}
-  const app = await NestFactory.createMicroservice(ConsumerModule, { strategy, logger: false });
+  const app = await NestFactory.createMicroservice(ConsumerModule, 'transport' in strategy ? ({ ...strategy, logger: false } as never) : { strategy, logger: false });
   await app.listen();
   return app;
 }

@@ -9,7 +9,7 @@ import { splitAddress, withDeadline } from './arm-helpers.js';
  * client-side max attempts. The raw arm uses the same, so the difference is the
  * transport's own work.
  */
-const CONNECTION = { heartbeatInterval: 30, idleTimeout: 75, deflate: false, snappy: false, tls: false } as const;
+export const CONNECTION = { heartbeatInterval: 30, idleTimeout: 75, deflate: false, snappy: false, tls: false } as const;
 
 /** Raw nsqjs: a Writer publishing JSON bodies, a Reader decoding them with JSON.parse and FINning. */
 export class RawNsqjsArm implements BenchArm {

@@ -42,7 +42,7 @@ export async function runLatency(arm: BenchArm, target: BenchTarget, topic: stri
       }
     },
   });
-  const producer = await arm.createProducer(target);
+  const producer = await arm.createProducer(target, topic);
   let failure: Error | undefined;
   try {
     const interval = 1000 / spec.rate;

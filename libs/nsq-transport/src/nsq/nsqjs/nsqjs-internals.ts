@@ -39,7 +39,7 @@ export interface NsqjsConnection {
   msgTimeout: number;
   maxMsgTimeout: number;
   messageCallbacks: Array<(error?: Error | null) => void>;
-  readonly config: { readonly tlsVerification: boolean };
+  readonly config: { readonly tlsVerification: boolean; readonly requeueDelay?: number };
   readonly statemachine: NsqjsStateMachine;
   receiveData(data: Buffer): void;
   createMessage(payload: Buffer): unknown;

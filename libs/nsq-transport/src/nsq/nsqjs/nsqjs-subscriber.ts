@@ -50,6 +50,40 @@ export class NsqjsSubscriber extends Reader {
     this.on('message', (message: Message) => hooks.onMessage(message));
   }
 
+  /**
+   * nsqjs 0.13 hands each message on in a `process.nextTick` of its own (so
+   * the connection's other 'message' listeners, the RDY controller's among
+   * them, see it first). One tick per socket read does the same for all the
+   * messages of the read: the tick queue drains before any microtask runs, so
+   * handlers see the same order and interleaving as before.
+   */
+  override handleMessage(message: Message): void {
+    if (this.arrived.push(message) === 1) process.nextTick(this.handOn);
+  }
+
+  private readonly arrived: Message[] = [];
+
+  /** nsqjs 0.13's Reader#handleMessage, inside its tick: discard past maxAttempts (finishing it), else 'message'. */
+  private deliver(message: Message): void {
+    const maxAttempts = (this as unknown as { config: { maxAttempts: number } }).config.maxAttempts;
+    const autoFinish = maxAttempts > 0 && maxAttempts < message.attempts;
+    if (autoFinish && this.listenerCount('discard') > 0) this.emit('discard', message);
+    else this.emit('message', message);
+    if (autoFinish) message.finish();
+  }
+  private readonly handOn = (): void => {
+    const batch = this.arrived.splice(0);
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        this.deliver(batch[i]!);
+      } catch (error) {
+        // As with nsqjs's own tick: the exception is the process's; the rest still goes on.
+        for (const rest of batch.slice(i + 1)) this.handleMessage(rest);
+        throw error;
+      }
+    }
+  };
+
   /** Opens (or re-opens) a connection to `host:port`; a no-op while one exists. */
   connectTo(host: string, port: number): void {
     this.connectToNSQD(host, port);
@@ -91,10 +125,6 @@ export class NsqjsSubscriber extends Reader {
     guardNsqjsConnection(conn, this.setup.policy);
     this.open.add(conn);
     conn.once('closed', () => this.open.delete(conn));
-    // Before the Reader's own listener, which hands the message on.
-    conn.on('message', (message) => {
-      (message as TaggedMessage)[CONNECTION] = conn;
-    });
     (Reader.prototype as unknown as ReaderInternals).registerConnectionListeners.call(this, conn);
     const address = `${conn.nsqdHost}:${conn.nsqdPort}`;
     let subscribed = false;
@@ -102,7 +132,11 @@ export class NsqjsSubscriber extends Reader {
     // message, the largest single cost of a drain. The messages of one socket
     // read are handled within one macrotask, so the first of them corks the
     // socket until the next macrotask: their FINs leave in one write.
-    conn.on('message', () => {
+    //
+    // The same listener tags the message with its connection (for forget()): the Reader hands it on a
+    // tick later (handleMessage), after every listener here has run. One listener, not two, per message.
+    conn.on('message', (message) => {
+      (message as TaggedMessage)[CONNECTION] = conn;
       const socket = conn.conn;
       if (!socket || this.corked.has(socket)) return;
       socket.cork();
