@@ -276,7 +276,11 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
       );
       rows.push({ target: "#16 End-to-end p50 latency ≤ Nest's NATS / Redis / RabbitMQ at 1,000/s (ours / theirs; ours at mif 1)", measured: list(lat, x), met: all(lat.map((q) => q[1]), (v) => v <= 1) });
     }
-    rows.push({ target: '#16 Envelope (#10), tracing and metrics (#11): off no measurable cost, on ≤ 15 % at 1 KiB', measured: 'not measured yet: the arms come with those features (`NestNsqArmVariant` in test/bench/arms/nest-nsq.arm.ts)', met: undefined });
+    rows.push({
+      target: '#16 Envelope (#12), tracing and metrics (#13): off no measurable cost, on ≤ 15 % at 1 KiB',
+      measured: 'their own runs, below: "Envelope on and off" (`npm run bench:envelope`) and "Tracing and metrics on and off" (`npm run bench:tracing`)',
+      met: undefined,
+    });
   }
   if (has('ours') && has('raw')) {
     for (const [mif, bound] of [
@@ -497,6 +501,12 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
   const errors = r.cells.filter((c) => c.errors.some((e) => !e.startsWith('n/a')));
   push(errors.length ? errors.map((c) => `- ${c.workload} ${sizeLabel(c.size)} ${c.arm}: ${c.errors.join('; ')}`).join('\n') : 'None: every arm completed every workload.', '');
 
+  // The features' own runs (npm run bench:envelope, bench:tracing, bench:rpc) write their sections next to results.json.
+  for (const section of SECTIONS) {
+    const text = await readFile(join(dirname(markdownPath), chartDir, section), 'utf8').catch(() => undefined);
+    if (text !== undefined) push(text.trim(), '');
+  }
+
   try {
     const notesPath = join(dirname(fileURLToPath(import.meta.url)), 'benchmarks-notes.md');
     const sourceNotes = resolve(dirname(markdownPath), 'test', 'bench', 'report', basename(notesPath));
@@ -506,6 +516,9 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
   }
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
+
+/** Sections written by the other benchmark scripts into the results folder, in the order they appear. */
+const SECTIONS = ['envelope.md', 'tracing.md', 'request-response.md'] as const;
 
 /** `node dist/bench/test/bench/report/render-report.js [results.json] [BENCHMARKS.md]`: re-renders without re-running. */
 export async function renderFromFile(jsonPath: string, markdownPath: string | undefined): Promise<void> {
