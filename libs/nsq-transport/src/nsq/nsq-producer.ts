@@ -137,7 +137,8 @@ export class NsqProducer {
     }
     this.start();
     this.accept(count);
-    if (this.batcher && count === 1 && delayMs === 0) return this.coalesce(topic, bodies[0]!);
+    // Coalesce only behind a publish still outstanding: alone (a caller awaiting each emit), it leaves at once.
+    if (this.batcher && count === 1 && delayMs === 0 && (this.pending.size > 1 || this.batcher.limits.lingerMs > 0)) return this.coalesce(topic, bodies[0]!);
     return new Promise<void>((resolve, reject) =>
       this.outbound(topic, bodies, delayMs, false, (error) => {
         this.release(count);

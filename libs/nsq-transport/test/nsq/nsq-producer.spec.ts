@@ -54,6 +54,20 @@ describe('NsqProducer', () => {
     expect(p.pendingCount).toBe(0);
   });
 
+  it('sends a lone publish at once as a PUB and coalesces only what comes while it is outstanding', async () => {
+    const nsqd = await fake();
+    const p = producer([nsqd.address], { batching: { maxMessages: 100, maxBytes: 1024 * 1024, lingerMs: 0 } });
+    await p.whenAvailable(2_000);
+    // Serial: each awaited before the next, so nothing is ever outstanding: one PUB each, no MPUB.
+    for (let i = 0; i < 3; i++) await p.publish('s', [Buffer.from(`s${i}`)]);
+    expect(frames(nsqd, 'PUB').map((c) => c.params[0])).toEqual(['s', 's', 's']);
+    expect(frames(nsqd, 'MPUB')).toEqual([]);
+    // A burst: the first leaves alone, the others wait behind it in one MPUB.
+    await Promise.all(Array.from({ length: 4 }, (_, i) => p.publish('b', [Buffer.from(`b${i}`)])));
+    expect(frames(nsqd, 'PUB').map((c) => c.params[0])).toEqual(['s', 's', 's', 'b']);
+    expect(frames(nsqd, 'MPUB').map((c) => c.params[0])).toEqual(['b']);
+  });
+
   it('fails only the body nsqd refuses as too big when it was coalesced with others', async () => {
     const nsqd = await fake();
     nsqd.script = (command, conn) => {
