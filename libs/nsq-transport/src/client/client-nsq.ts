@@ -10,8 +10,12 @@ import { serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
 import { buildPublishRequest, type PublishHeaders } from '../nsq/nsq-publish-request.js';
 import { toNsqjsConnectionConfig } from '../nsq/nsqjs/index.js';
+import { instrumentPublish } from '../observability/nsq-publish-telemetry.js';
+import { NsqTelemetry } from '../observability/nsq-telemetry.js';
+import { NsqTraceLogger } from '../observability/nsq-trace-logger.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
 import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/resolve-client-options.js';
+import type { NsqHeaders } from '../wire/nsq-headers.js';
 
 /**
  * Publishes Nest events to NSQ: a thin Nest adapter over {@link NsqProducer},
@@ -45,6 +49,12 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
     this.serializer = options.serializer ?? serializerFor(this.options.codec);
     // An 'error' event with no listener would throw; errors are also logged.
     this.events.on(NsqEventType.ERROR, () => undefined);
+    // Tracing / metrics: the publish is wrapped once here, so with both off an emit does nothing extra.
+    const telemetry = NsqTelemetry.create(this.options);
+    if (telemetry) {
+      if (telemetry.tracer) this.logger = new NsqTraceLogger(ClientNsq.name, telemetry);
+      this.publishPacket = instrumentPublish(this.publishPacket.bind(this), telemetry, this.options.envelope, () => this.producer?.writers().length ?? 0);
+    }
   }
 
   // The class extends ClientProxy with Nest's default `string` status: ClientsModule
@@ -162,9 +172,9 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
    * to the publish when the serializer is, so a burst of emits reaches the
    * batcher within one macrotask.
    */
-  private publishPacket(packet: ReadPacket): Promise<void> {
+  private publishPacket(packet: ReadPacket, transportHeaders?: NsqHeaders): Promise<void> {
     const producer = this.ensureProducer();
-    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet));
+    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet, transportHeaders));
     if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
     return producer.publish(request.topic, request.bodies, request.delayMs);
   }
@@ -175,10 +185,10 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
    * codec's bytes): it says so once and publishes the payload alone, so an
    * instrumentation's hook never breaks emits.
    */
-  private headersOf(packet: ReadPacket): PublishHeaders | undefined {
+  private headersOf(packet: ReadPacket, transport?: NsqHeaders): PublishHeaders | undefined {
     const metadata = (packet as { metadata?: unknown }).metadata;
-    if (metadata === undefined) return undefined;
-    if (this.options.envelope) return { metadata };
+    if (metadata === undefined) return transport && { transport };
+    if (this.options.envelope) return transport ? { metadata, transport } : { metadata };
     if (!this.warnedRawMetadata) {
       this.warnedRawMetadata = true;
       this.logger.warn('A dispatch hook set packet metadata, which raw NSQ bodies cannot carry: it is dropped. Set "envelope: true" on the client (and its consumers) to send it as headers.');
