@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Span } from '@opentelemetry/api';
+import type { Attributes, Histogram, Span } from '@opentelemetry/api';
 import type { ReadPacket } from '@nestjs/microservices';
 import { isValidNsqName } from '../nsq/nsq-names.js';
 import { NsqRecord } from '../record-builders/nsq.record-builder.js';
@@ -14,9 +14,10 @@ const INVALID_TOPIC = '_invalid';
 /** Histogram buckets (seconds) for publish and process durations: 0.5 ms .. 10 s. */
 export const NSQ_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-interface PublishInstruments {
-  readonly sent: Counter;
-  readonly duration: Histogram;
+/** Messages sent for one label set, kept as a plain number and reported to an observable counter at collection (no SDK call per emit). */
+interface SentTally {
+  readonly attributes: Attributes;
+  value: number;
 }
 
 /**
@@ -29,33 +30,38 @@ interface PublishInstruments {
  */
 export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelemetry, envelope: boolean, connections: () => number): NsqPublishPacket {
   const { api, tracer } = telemetry;
-  const attributesByTopic = new Map<string, Attributes>();
-  let instruments: PublishInstruments | null | undefined;
+  /** By topic, then (after a NUL) the error type of failed publishes. */
+  const sent = new Map<string, SentTally>();
+  let duration: Histogram | null | undefined;
 
-  const attributesOf = (topic: string): Attributes => {
-    let attributes = attributesByTopic.get(topic);
-    if (!attributes) {
-      attributes = { [A.system]: NSQ_SYSTEM, [A.operationName]: 'publish', [A.destination]: topic };
-      attributesByTopic.set(topic, attributes);
+  const tallyOf = (topic: string, errorType?: string): SentTally => {
+    const key = errorType === undefined ? topic : `${topic}\0${errorType}`;
+    let tally = sent.get(key);
+    if (!tally) {
+      const attributes: Attributes = { [A.system]: NSQ_SYSTEM, [A.operationName]: 'publish', [A.destination]: topic };
+      if (errorType !== undefined) attributes[A.errorType] = errorType;
+      sent.set(key, (tally = { attributes, value: 0 }));
     }
-    return attributes;
+    return tally;
   };
 
-  const instrumentsOnce = (): PublishInstruments | null => {
-    if (instruments !== undefined) return instruments;
+  const durationOnce = (): Histogram | null => {
+    if (duration !== undefined) return duration;
     const meter = telemetry.getMeter();
-    if (!meter) return (instruments = null);
+    if (!meter) return (duration = null);
+    meter
+      .createObservableCounter(NSQ_METRIC.sent, { unit: '{message}', description: 'Messages published (acknowledged by nsqd, or failed with error.type)' })
+      .addCallback((result) => {
+        for (const tally of sent.values()) result.observe(tally.value, tally.attributes);
+      });
     meter
       .createObservableUpDownCounter(NSQ_METRIC.connections, { unit: '{connection}', description: 'nsqd connections open, by role (producer, consumer)' })
       .addCallback((result) => result.observe(connections(), { [A.system]: NSQ_SYSTEM, 'nsq.role': 'producer' }));
-    return (instruments = {
-      sent: meter.createCounter(NSQ_METRIC.sent, { unit: '{message}', description: 'Messages published (acknowledged by nsqd, or failed with error.type)' }),
-      duration: meter.createHistogram(NSQ_METRIC.publishDuration, {
-        unit: 's',
-        description: 'Duration of a publish, from emit() to nsqd acknowledging it',
-        advice: { explicitBucketBoundaries: NSQ_DURATION_BUCKETS },
-      }),
-    });
+    return (duration = meter.createHistogram(NSQ_METRIC.publishDuration, {
+      unit: 's',
+      description: 'Duration of a publish, from emit() to nsqd acknowledging it',
+      advice: { explicitBucketBoundaries: NSQ_DURATION_BUCKETS },
+    }));
   };
 
   return (packet, transportHeaders) => {
@@ -63,8 +69,8 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
     const topic = isValidNsqName(pattern) ? pattern : INVALID_TOPIC;
     const record = packet.data instanceof NsqRecord ? packet.data : undefined;
     const count = record?.isBatch && Array.isArray(record.data) ? record.data.length : 1;
-    const metrics = instrumentsOnce();
-    const started = metrics ? performance.now() : 0;
+    const histogram = durationOnce();
+    const started = histogram ? performance.now() : 0;
     let span: Span | undefined;
     let headers = transportHeaders;
     if (tracer) {
@@ -87,10 +93,10 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
     return sent.then(
       () => {
         span?.end();
-        if (metrics) {
-          const attributes = attributesOf(topic);
-          metrics.sent.add(count, attributes);
-          metrics.duration.record((performance.now() - started) / 1000, attributes);
+        if (histogram) {
+          const tally = tallyOf(topic);
+          tally.value += count;
+          histogram.record((performance.now() - started) / 1000, tally.attributes);
         }
       },
       (error: unknown) => {
@@ -101,10 +107,10 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
           span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
           span.end();
         }
-        if (metrics) {
-          const attributes = { ...attributesOf(topic), [A.errorType]: errorType };
-          metrics.sent.add(count, attributes);
-          metrics.duration.record((performance.now() - started) / 1000, attributes);
+        if (histogram) {
+          const tally = tallyOf(topic, errorType);
+          tally.value += count;
+          histogram.record((performance.now() - started) / 1000, tally.attributes);
         }
         throw error;
       },

@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Span } from '@opentelemetry/api';
+import type { Attributes, Histogram, Span } from '@opentelemetry/api';
 import type { Message } from 'nsqjs';
 import { NsqConsumer, type ActiveRoute, type NsqConsumerFactories, type NsqConsumerHooks, type NsqConsumerLogger, type NsqSubscriptionSpec } from '../nsq/nsq-consumer.js';
 import type { NsqDelivery } from '../nsq/nsq-delivery.js';
@@ -20,12 +20,17 @@ interface Processing {
   done?: boolean;
 }
 
-interface ConsumerInstruments {
-  readonly consumed: Counter;
-  readonly finished: Counter;
-  readonly requeued: Counter;
-  readonly deadLettered: Counter;
-  readonly duration: Histogram;
+/**
+ * A subscription's counts, kept as plain numbers and reported to observable
+ * counters when the metrics are collected: per message a `+= 1`, not an SDK
+ * call (which hashes its attributes on every call).
+ */
+interface RouteTally {
+  readonly attributes: Attributes;
+  consumed: number;
+  finished: number;
+  requeued: number;
+  readonly deadLettered: Map<string, number>;
 }
 
 /**
@@ -39,9 +44,10 @@ interface ConsumerInstruments {
  */
 export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> extends NsqConsumer<R> {
   private readonly processing = new WeakMap<NsqDelivery, Processing>();
-  private readonly instruments: ConsumerInstruments | undefined;
-  /** Metric attributes per subscription (topic, channel), allocated once. */
-  private readonly routeAttributes = new Map<string, Attributes>();
+  /** The process-duration histogram; undefined with metrics off. */
+  private readonly duration: Histogram | undefined;
+  /** Counts per subscription (`topic/channel`). */
+  private readonly tallies = new Map<string, RouteTally>();
   private readonly deadLetterTopic: string | undefined;
 
   constructor(routes: readonly R[], options: ResolvedServerNsqOptions, hooks: NsqConsumerHooks<R>, logger: NsqConsumerLogger, private readonly telemetry: NsqTelemetry, factories?: NsqConsumerFactories) {
@@ -50,11 +56,11 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
     super(routes, options, { ...hooks, handle: (delivery, route) => self.consumer!.handleObserved(delivery, route, handle) }, telemetry.tracer ? withTraceIds(logger, telemetry) : logger, factories);
     self.consumer = this;
     this.deadLetterTopic = options.deadLetterTopic;
-    this.instruments = this.createInstruments();
+    this.duration = this.createInstruments();
   }
 
   protected override onMessage(active: ActiveRoute<R>, message: Message): void {
-    this.instruments?.consumed.add(1, this.attributesOf(active.route.topic, active.route.channel));
+    if (this.duration) this.tallyOf(active.route.topic, active.route.channel).consumed += 1;
     super.onMessage(active, message);
   }
 
@@ -142,54 +148,60 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
       processing.span.setAttribute(A.outcome, outcome);
       processing.span.end();
     }
-    const metrics = this.instruments;
-    if (!metrics) return;
-    const attributes = this.attributesOf(delivery.topic, delivery.channel);
-    if (outcome === 'finished') metrics.finished.add(1, attributes);
-    else if (outcome === 'requeued') metrics.requeued.add(1, attributes);
-    else metrics.deadLettered.add(1, { ...attributes, [A.deadLetterReason]: processing!.deadLetterReason! });
+    if (!this.duration) return;
+    const tally = this.tallyOf(delivery.topic, delivery.channel);
+    if (outcome === 'finished') tally.finished += 1;
+    else if (outcome === 'requeued') tally.requeued += 1;
+    else {
+      const reason = processing!.deadLetterReason!;
+      tally.deadLettered.set(reason, (tally.deadLettered.get(reason) ?? 0) + 1);
+    }
     if (processing?.startedAt !== undefined) {
-      const labels: Attributes = { ...attributes, [A.outcome]: outcome };
+      const labels: Attributes = { ...tally.attributes, [A.outcome]: outcome };
       if (processing.errorType !== undefined) labels[A.errorType] = processing.errorType;
-      metrics.duration.record((performance.now() - processing.startedAt) / 1000, labels);
+      this.duration.record((performance.now() - processing.startedAt) / 1000, labels);
     }
   }
 
-  private attributesOf(topic: string, channel: string): Attributes {
+  private tallyOf(topic: string, channel: string): RouteTally {
     const key = `${topic}/${channel}`;
-    let attributes = this.routeAttributes.get(key);
-    if (!attributes) {
-      attributes = { [A.system]: NSQ_SYSTEM, [A.destination]: topic, [A.consumerGroup]: channel };
-      this.routeAttributes.set(key, attributes);
+    let tally = this.tallies.get(key);
+    if (!tally) {
+      tally = { attributes: { [A.system]: NSQ_SYSTEM, [A.destination]: topic, [A.consumerGroup]: channel }, consumed: 0, finished: 0, requeued: 0, deadLettered: new Map() };
+      this.tallies.set(key, tally);
     }
-    return attributes;
+    return tally;
   }
 
-  private createInstruments(): ConsumerInstruments | undefined {
+  /** Registers the instruments; returns the one recorded per message (the histogram), undefined with metrics off. */
+  private createInstruments(): Histogram | undefined {
     const meter = this.telemetry.getMeter();
     if (!meter) return undefined;
-    const counter = (name: string, description: string) => meter.createCounter(name, { unit: '{message}', description });
+    const counter = (name: string, description: string, read: (tally: RouteTally, observe: (value: number, attributes: Attributes) => void) => void) =>
+      meter.createObservableCounter(name, { unit: '{message}', description }).addCallback((result) => {
+        for (const tally of this.tallies.values()) read(tally, (value, attributes) => result.observe(value, attributes));
+      });
+    counter(NSQ_METRIC.consumed, 'Messages delivered by nsqd to this consumer (redeliveries included)', (t, observe) => observe(t.consumed, t.attributes));
+    counter(NSQ_METRIC.finished, 'Messages handled and finished (FIN)', (t, observe) => observe(t.finished, t.attributes));
+    counter(NSQ_METRIC.requeued, 'Messages requeued (REQ): failed handlers, early deferred deliveries, arrivals while closing, drain deadline', (t, observe) => observe(t.requeued, t.attributes));
+    counter(NSQ_METRIC.deadLettered, 'Messages given up on (copied to the dead-letter topic if any, then finished)', (t, observe) => {
+      for (const [reason, value] of t.deadLettered) observe(value, { ...t.attributes, [A.deadLetterReason]: reason });
+    });
     meter
       .createObservableUpDownCounter(NSQ_METRIC.inFlight, { unit: '{message}', description: 'Messages held by the consumer: handlers running, settlements pending' })
       .addCallback((result) => {
-        for (const s of this.describeSubscriptions()) result.observe(s.inFlight, this.attributesOf(s.topic, s.channel));
+        for (const s of this.describeSubscriptions()) result.observe(s.inFlight, this.tallyOf(s.topic, s.channel).attributes);
       });
     meter
       .createObservableUpDownCounter(NSQ_METRIC.connections, { unit: '{connection}', description: 'nsqd connections open, by role (producer, consumer)' })
       .addCallback((result) => {
-        for (const s of this.describeSubscriptions()) result.observe(s.connections, { ...this.attributesOf(s.topic, s.channel), 'nsq.role': 'consumer' });
+        for (const s of this.describeSubscriptions()) result.observe(s.connections, { ...this.tallyOf(s.topic, s.channel).attributes, 'nsq.role': 'consumer' });
       });
-    return {
-      consumed: counter(NSQ_METRIC.consumed, 'Messages delivered by nsqd to this consumer (redeliveries included)'),
-      finished: counter(NSQ_METRIC.finished, 'Messages handled and finished (FIN)'),
-      requeued: counter(NSQ_METRIC.requeued, 'Messages requeued (REQ): failed handlers, early deferred deliveries, arrivals while closing, drain deadline'),
-      deadLettered: counter(NSQ_METRIC.deadLettered, 'Messages given up on (copied to the dead-letter topic if any, then finished)'),
-      duration: meter.createHistogram(NSQ_METRIC.processDuration, {
-        unit: 's',
-        description: 'From the handler starting to the message being settled',
-        advice: { explicitBucketBoundaries: NSQ_DURATION_BUCKETS },
-      }),
-    };
+    return meter.createHistogram(NSQ_METRIC.processDuration, {
+      unit: 's',
+      description: 'From the handler starting to the message being settled',
+      advice: { explicitBucketBoundaries: NSQ_DURATION_BUCKETS },
+    });
   }
 }
 
