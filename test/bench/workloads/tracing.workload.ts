@@ -1,14 +1,14 @@
 /**
  * `npm run bench:tracing`: what OpenTelemetry tracing and metrics cost (issue 13). Self-contained:
  * its own nsqd, one Nest microservice (ServerNsq) and one ClientNsq in this process, both in
- * envelope mode, 1 KiB JSON messages. Three arms, interleaved round by round so all see the same
+ * envelope mode, 1 KiB JSON messages. Four arms, interleaved round by round so all see the same
  * machine: `off` (the default), `on` (tracing and metrics on both sides, into a real SDK: a
  * TracerProvider with a BatchSpanProcessor whose exporter drops the spans, a MeterProvider whose
- * reader never exports) and `sampled` (the same, 10 % of traces recorded). Each round emits `count`
+ * reader never exports), `sampled` (the same, 10 % of traces recorded) and `metrics` (metrics alone). Each round emits `count`
  * messages twice: paced at `rate` msg/s (CPU per message: the cost) and flat out, `window`
  * unacknowledged at a time (throughput). Writes test/bench/results/tracing.md. No figure is asserted.
  *
- *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N] [--out FILE]
+ *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N] [--arms off,on,sampled,metrics] [--out FILE]
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
@@ -37,6 +37,8 @@ interface Args {
   /** Offered load of the paced rounds, messages per second. */
   readonly rate: number;
   readonly out: string;
+  /** Arms to run (all by default). */
+  readonly arms: readonly Arm[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -50,6 +52,7 @@ function parseArgs(argv: readonly string[]): Args {
     window: Number(value('window') ?? 200),
     rate: Number(value('rate') ?? 2_000),
     out: resolve(value('out') ?? 'test/bench/results/tracing.md'),
+    arms: (value('arms')?.split(',') as Arm[] | undefined) ?? ARMS,
   };
 }
 
@@ -75,8 +78,8 @@ class IdleReader extends MetricReader {
   }
 }
 
-type Arm = 'off' | 'on' | 'sampled';
-const ARMS: readonly Arm[] = ['off', 'on', 'sampled'];
+type Arm = 'off' | 'on' | 'sampled' | 'metrics';
+const ARMS: readonly Arm[] = ['off', 'on', 'sampled', 'metrics'];
 
 interface Otel {
   readonly tracerProvider: TracerProvider;
@@ -114,7 +117,7 @@ async function round(nsqd: NsqdNode, arm: Arm, index: number, args: Args, otel: 
   class BenchModule {}
 
   const tracerProvider = arm === 'sampled' ? otel.sampledTracerProvider : otel.tracerProvider;
-  const observability = arm === 'off' ? {} : { tracing: { tracerProvider }, metrics: { meterProvider: otel.meterProvider } };
+  const observability = arm === 'off' ? {} : arm === 'metrics' ? { metrics: { meterProvider: otel.meterProvider } } : { tracing: { tracerProvider }, metrics: { meterProvider: otel.meterProvider } };
   const serverOptions: ServerNsqOptions = { nsqdTcpAddresses: [nsqd.tcpAddress], envelope: true, maxInFlight: args.window, ...observability };
   const clientOptions: ClientNsqOptions = { nsqdTcpAddresses: [nsqd.tcpAddress], envelope: true, ...observability };
   const app = await NestFactory.createMicroservice(BenchModule, { strategy: new ServerNsq(serverOptions), logger: false });
@@ -188,14 +191,14 @@ async function main(): Promise<void> {
   const otel: Otel = { tracerProvider, sampledTracerProvider, meterProvider };
   const dataPath = await mkdtemp(join(tmpdir(), 'nsq-bench-tracing-'));
   const nsqd = await NsqdNode.start({ nodeId: 1, dataPath, args: ['--mem-queue-size=1000000', '--log-level=warn'] });
-  const figures: Record<Arm, RoundFigures[]> = { off: [], on: [], sampled: [] };
-  const pacedFigures: Record<Arm, RoundFigures[]> = { off: [], on: [], sampled: [] };
+  const figures: Record<Arm, RoundFigures[]> = { off: [], on: [], sampled: [], metrics: [] };
+  const pacedFigures: Record<Arm, RoundFigures[]> = { off: [], on: [], sampled: [], metrics: [] };
   try {
     // One warm-up round per arm (JIT, connections), not counted.
-    for (const arm of ARMS) await round(nsqd, arm, -1, { ...args, count: Math.min(args.count, 2_000) }, otel, false);
+    for (const arm of args.arms) await round(nsqd, arm, -1, { ...args, count: Math.min(args.count, 2_000) }, otel, false);
     for (let i = 0; i < args.rounds; i++) {
       // Alternate which arm goes first, so neither always runs on a warmer machine.
-      const order: Arm[] = i % 2 === 0 ? [...ARMS] : [...ARMS].reverse();
+      const order: Arm[] = i % 2 === 0 ? [...args.arms] : [...args.arms].reverse();
       for (const arm of order) {
         const measured = await round(nsqd, arm, i, args, otel, false);
         figures[arm].push(measured);
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
   const pacedCpu = (arm: Arm) => median(pacedFigures[arm].map((f) => f.cpuPerMessageUs));
   const pacedCost = (pacedCpu('on') / pacedCpu('off') - 1) * 100;
   const sampledCost = (pacedCpu('sampled') / pacedCpu('off') - 1) * 100;
+  const metricsCost = (pacedCpu('metrics') / pacedCpu('off') - 1) * 100;
   const pacedRows = (arm: Arm) => pacedFigures[arm].map((f) => f.cpuPerMessageUs.toFixed(1)).join(', ');
   const rateCost = (1 - rate('on') / rate('off')) * 100;
   const rows = (arm: Arm) => figures[arm].map((f) => `${Math.round(f.rate).toLocaleString('en-US')} / ${f.cpuPerMessageUs.toFixed(1)}`).join(', ');
@@ -229,7 +233,7 @@ async function main(): Promise<void> {
     `ServerNsq in the same process (maxInFlight ${args.window}), both in envelope mode; the figure is messages per second from the first emit to the last handler run.`,
     `\`on\`: \`tracing\` and \`metrics\` on both sides, into a real SDK (TracerProvider + BatchSpanProcessor whose exporter drops the spans; MeterProvider`,
     'with a reader that never exports): two spans, W3C headers written and read, two histograms recorded per message. `sampled`: the same with a',
-    'ParentBased(TraceIdRatio 0.1) sampler, as production setups usually run. `off`: the default.',
+    'ParentBased(TraceIdRatio 0.1) sampler, as production setups usually run. `metrics only`: `metrics` on, `tracing` off. `off`: the default.',
     `${args.rounds} rounds per arm, interleaved (first arm alternating), after one warm-up round each; medians shown. Figures: this process's CPU time`,
     'per message (client and server both run in it; nsqd does not), and messages per second (wall clock). Two kinds of round:',
     `- **paced**: ${args.rate.toLocaleString('en-US')} msg/s offered (a slice every 10 ms), so both arms do the same batching and syscalls per message and the CPU`,
@@ -242,9 +246,10 @@ async function main(): Promise<void> {
     `| off (default) | ${pacedCpu('off').toFixed(1)} | ${pacedRows('off')} | ${Math.round(rate('off')).toLocaleString('en-US')} | ${cpu('off').toFixed(1)} | ${rows('off')} |`,
     `| on (tracing + metrics) | ${pacedCpu('on').toFixed(1)} | ${pacedRows('on')} | ${Math.round(rate('on')).toLocaleString('en-US')} | ${cpu('on').toFixed(1)} | ${rows('on')} |`,
     `| on, 10 % of traces sampled | ${pacedCpu('sampled').toFixed(1)} | ${pacedRows('sampled')} | ${Math.round(rate('sampled')).toLocaleString('en-US')} | ${cpu('sampled').toFixed(1)} | ${rows('sampled')} |`,
+    `| metrics only | ${pacedCpu('metrics').toFixed(1)} | ${pacedRows('metrics')} | ${Math.round(rate('metrics')).toLocaleString('en-US')} | ${cpu('metrics').toFixed(1)} | ${rows('metrics')} |`,
     '',
     `**Cost of tracing + metrics at 1 KiB, ${args.rate.toLocaleString('en-US')} msg/s: ${pacedCost.toFixed(1)} % more CPU per message with every trace recorded,`,
-    `${sampledCost.toFixed(1)} % with 10 % of traces sampled** (budget: 15 %; an empty handler, so the transport's own work is the whole denominator).`,
+    `${sampledCost.toFixed(1)} % with 10 % of traces sampled, ${metricsCost.toFixed(1)} % with metrics alone** (budget: 15 %; an empty handler, so the transport's own work is the whole denominator).`,
     `Flat out: ${cpuCost.toFixed(1)} % more CPU per message, median throughput ${rateCost >= 0 ? `${rateCost.toFixed(1)} % lower` : `${(-rateCost).toFixed(1)} % higher`}.`,
     `Spans made and exported: ${exporter.exported.toLocaleString('en-US')}.`,
     '',
