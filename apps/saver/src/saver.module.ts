@@ -5,6 +5,8 @@ import { SaverConfigModule } from './config/saver-config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { FlashSaleModule } from './flash-sale/flash-sale.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { SaverMetrics } from './metrics/saver-metrics.js';
 import { OrdersModule } from './orders/orders.module.js';
 import { ReportsModule } from './reports/reports.module.js';
 import { SeedReportsModule } from './seed-reports/seed-reports.module.js';
@@ -26,8 +28,8 @@ export class SaverModule {
         await SaverConfigModule.forRoot(env),
         NsqServerModule.registerAsync({
           isGlobal: true,
-          inject: [SaverConfig],
-          useFactory: (config: SaverConfig) => ({
+          inject: [SaverConfig, SaverMetrics],
+          useFactory: (config: SaverConfig, metrics: SaverMetrics) => ({
             lookupdHttpAddresses: config.lookupdHttpAddresses,
             nsqdTcpAddresses: config.nsqdTcpAddresses,
             lookupdPollIntervalMs: config.lookupdPollIntervalMs,
@@ -39,6 +41,7 @@ export class SaverModule {
             msgTimeoutMs: config.msgTimeoutMs,
             // One id per replica: nsqd's /stats and nsqadmin tell the replicas of a channel apart.
             clientId: `saver-${randomBytes(3).toString('hex')}`,
+            metrics: { meterProvider: metrics.meterProvider },
           }),
         }),
         DatabaseModule,
@@ -48,6 +51,7 @@ export class SaverModule {
         SeedReportsModule,
         StatsModule,
         HealthModule,
+        MetricsModule,
       ],
     };
   }

@@ -13,3 +13,4 @@ export * from './options/index.js';
 export * from './errors/index.js';
 export { isValidNsqName } from './nsq/nsq-names.js';
 export * from './wire/index.js';
+export * from './observability/index.js';

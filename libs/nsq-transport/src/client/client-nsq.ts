@@ -9,6 +9,9 @@ import { deserializerFor, serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
 import { buildPublishRequest, type PublishHeaders, type PublishSettings } from '../nsq/nsq-publish-request.js';
 import { toNsqjsConnectionConfig } from '../nsq/nsqjs/index.js';
+import { instrumentPublish } from '../observability/nsq-publish-telemetry.js';
+import { NsqTelemetry } from '../observability/nsq-telemetry.js';
+import { NsqTraceLogger } from '../observability/nsq-trace-logger.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
 import { resolveClientOptions, type ResolvedClientNsqOptions } from '../options/resolve-client-options.js';
 import { NsqRecord } from '../record-builders/nsq.record-builder.js';
@@ -53,6 +56,12 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
     this.requestSettings = { ...this.options, envelope: true };
     // An 'error' event with no listener would throw; errors are also logged.
     this.events.on(NsqEventType.ERROR, () => undefined);
+    // Tracing / metrics: the publish is wrapped once here, so with both off an emit does nothing extra.
+    const telemetry = NsqTelemetry.create(this.options);
+    if (telemetry) {
+      if (telemetry.tracer) this.logger = new NsqTraceLogger(ClientNsq.name, telemetry);
+      this.publishPacket = instrumentPublish(this.publishPacket.bind(this), telemetry, this.options.envelope, () => this.producer?.writers().length ?? 0);
+    }
   }
 
   // The class extends ClientProxy with Nest's default `string` status: ClientsModule
@@ -213,9 +222,9 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
    * to the publish when the serializer is, so a burst of emits reaches the
    * batcher within one macrotask.
    */
-  private publishPacket(packet: ReadPacket): Promise<void> {
+  private publishPacket(packet: ReadPacket, transportHeaders?: NsqHeaders): Promise<void> {
     const producer = this.ensureProducer();
-    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet));
+    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet, transportHeaders));
     if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
     return producer.publish(request.topic, request.bodies, request.delayMs);
   }
@@ -226,10 +235,10 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
    * codec's bytes): it says so once and publishes the payload alone, so an
    * instrumentation's hook never breaks emits.
    */
-  private headersOf(packet: ReadPacket): PublishHeaders | undefined {
+  private headersOf(packet: ReadPacket, transport?: NsqHeaders): PublishHeaders | undefined {
     const metadata = (packet as { metadata?: unknown }).metadata;
-    if (metadata === undefined) return undefined;
-    if (this.options.envelope) return { metadata };
+    if (metadata === undefined) return transport && { transport };
+    if (this.options.envelope) return transport ? { metadata, transport } : { metadata };
     if (!this.warnedRawMetadata) {
       this.warnedRawMetadata = true;
       this.logger.warn('A dispatch hook set packet metadata, which raw NSQ bodies cannot carry: it is dropped. Set "envelope: true" on the client (and its consumers) to send it as headers.');

@@ -59,7 +59,8 @@ export interface NsqConsumerFactories {
 
 export type NsqConsumerLogger = Pick<LoggerService, 'log' | 'warn' | 'error'>;
 
-interface ActiveRoute<R> {
+/** A subscription as the consumer runs it. */
+export interface ActiveRoute<R> {
   readonly route: R;
   readonly subscription: NsqSubscriptionPort;
   /** Its number: the registry's bucket. */
@@ -149,6 +150,16 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     return this.active.map((a) => a.subscription.reader);
   }
 
+  /** Per subscription: messages held and nsqds subscribed on (what the metrics' gauges read). */
+  describeSubscriptions(): Array<{ readonly topic: string; readonly channel: string; readonly inFlight: number; readonly connections: number }> {
+    return this.active.map(({ route, subscription, index }) => ({
+      topic: route.topic,
+      channel: route.channel,
+      inFlight: this.inFlight.sizeOf(index),
+      connections: subscription.subscribedAddresses.length,
+    }));
+  }
+
   /**
    * Prepares the topology, subscribes everywhere and resolves as soon as each
    * subscription is acknowledged by an nsqd; rejects with NsqTimeoutError
@@ -203,7 +214,7 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     };
   }
 
-  private onMessage(active: ActiveRoute<R>, message: Message): void {
+  protected onMessage(active: ActiveRoute<R>, message: Message): void {
     const delivery = new NsqDelivery(message, active.route.topic, active.route.channel);
     const held = this.inFlight.get(active.index, delivery.id);
     if (held) return this.onRedelivery(active, held, message);
@@ -284,7 +295,7 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
    * dead-letter publishes first, then settles through here again. `onSettled`
    * runs once the settlement is complete.
    */
-  private settle(delivery: NsqDelivery, action: NsqSettlementAction, onSettled?: () => void): void {
+  protected settle(delivery: NsqDelivery, action: NsqSettlementAction, onSettled?: () => void): void {
     switch (action.kind) {
       case 'none':
         break;

@@ -22,6 +22,11 @@ export class NsqInFlight {
     return this.held.size;
   }
 
+  /** How many deliveries subscription number `subscription` holds. */
+  sizeOf(subscription: number): number {
+    return this.buckets[subscription]!.size;
+  }
+
   /** The delivery of message `id` held for subscription number `subscription`, if any. */
   get(subscription: number, id: string): NsqDelivery | undefined {
     return this.buckets[subscription]!.get(id);

@@ -1,3 +1,4 @@
+import type { NsqObservabilityOptions } from '../observability/nsq-observability-options.interface.js';
 import type { NsqCodecName, NsqDeserializer, NsqSerializer } from '../interfaces/nsq-codec.interface.js';
 
 /** TLS settings for nsqd connections (negotiated in IDENTIFY, as nsqd does). */
@@ -15,7 +16,7 @@ export interface NsqTlsOptions {
 }
 
 /** Options shared by {@link ServerNsq} and {@link ClientNsq}. */
-export interface NsqConnectionOptions {
+export interface NsqConnectionOptions extends NsqObservabilityOptions {
   /** nsqd TCP addresses, `host:port` (default nsqd port 4150). */
   readonly nsqdTcpAddresses?: readonly string[];
   /** Identifies this client in nsqd's `/stats` and nsqadmin. @default the host name */

@@ -13,6 +13,8 @@ export const CONNECTION_OPTION_KEYS = {
   deflateLevel: true,
   codec: true,
   envelope: true,
+  tracing: true,
+  metrics: true,
 } as const satisfies OptionKeys<NsqConnectionOptions>;
 
 /** Every key of {@link NsqTlsOptions}. */

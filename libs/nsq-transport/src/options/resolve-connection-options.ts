@@ -1,12 +1,13 @@
 import { InvalidNsqOptionError } from '../errors/invalid-nsq-option.error.js';
 import type { NsqCodecName } from '../interfaces/nsq-codec.interface.js';
 import { NSQ_CODEC_NAMES } from '../nsq/nsq-codecs.js';
+import { resolveObservabilityOptions, type ResolvedNsqObservability } from '../observability/resolve-observability-options.js';
 import { packageRequire } from '../platform/package-require.js';
 import type { NsqConnectionOptions, NsqTlsOptions } from './nsq-connection-options.interface.js';
 import { boolean, hostPort, integerIn, list, nonEmptyString, oneOf, secret } from './option-validators.js';
 
 /** Connection settings after validation; shared by the server and client resolvers. */
-export interface ResolvedNsqConnectionOptions {
+export interface ResolvedNsqConnectionOptions extends ResolvedNsqObservability {
   readonly nsqdTcpAddresses: readonly string[];
   readonly clientId: string | undefined;
   readonly heartbeatIntervalMs: number;
@@ -56,6 +57,7 @@ export function resolveConnectionOptions(user: NsqConnectionOptions): ResolvedNs
     deflateLevel: integerIn('deflateLevel', user.deflateLevel ?? CONNECTION_DEFAULTS.deflateLevel, 1, 9),
     codec: oneOf('codec', user.codec ?? CONNECTION_DEFAULTS.codec, NSQ_CODEC_NAMES),
     envelope: boolean('envelope', user.envelope ?? CONNECTION_DEFAULTS.envelope),
+    ...resolveObservabilityOptions(user),
   });
 }
 

@@ -10,6 +10,8 @@ import type { NsqDeserializeOptions, NsqDeserializer } from '../interfaces/nsq-c
 import { deserializerFor } from '../nsq/nsq-codecs.js';
 import { NsqConsumer, type NsqConsumerHooks } from '../nsq/nsq-consumer.js';
 import type { NsqDelivery } from '../nsq/nsq-delivery.js';
+import { NsqTelemetry } from '../observability/nsq-telemetry.js';
+import { ObservedNsqConsumer } from '../observability/observed-nsq-consumer.js';
 import { resolveServerOptions, type ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
 import type { ServerNsqOptions } from '../options/server-nsq-options.interface.js';
 import { createNsqResponder } from '../rpc/create-nsq-responder.js';
@@ -53,12 +55,15 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
   private responder: NsqResponder | undefined;
   /** Whether Nest (a tracer) set processing hooks. */
   private processingHooks = false;
+  /** `tracing` / `metrics`: undefined when both are off. */
+  private readonly telemetry: NsqTelemetry | undefined;
 
   constructor(options: ServerNsqOptions) {
     super();
     this.options = resolveServerOptions(options);
     this.transportId = this.options.transportId;
     this.bodyDeserializer = options.deserializer ?? deserializerFor(this.options.codec);
+    this.telemetry = NsqTelemetry.create(this.options);
     // An 'error' event with no listener would throw out of the emitter.
     this.events.on(NsqEventType.ERROR, () => undefined);
     passNsqHandlerErrorsThrough();
@@ -183,6 +188,8 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
 
   /** The consumer serving `routes`, bound to this server's events. */
   protected createNsqConsumer(routes: readonly ServerRoute[]): NsqConsumer<ServerRoute> {
+    // With tracing or metrics on, a consumer that observes each message; the plain one otherwise (nothing per message).
+    if (this.telemetry) return new ObservedNsqConsumer(routes, this.options, this.bindEvents(), this.logger, this.telemetry);
     return new NsqConsumer(routes, this.options, this.bindEvents(), this.logger);
   }
 

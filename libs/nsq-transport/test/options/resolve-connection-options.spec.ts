@@ -41,6 +41,8 @@ describe('resolveConnectionOptions', () => {
       deflateLevel: 6,
       codec: 'json',
       envelope: false,
+      tracing: undefined,
+      metrics: undefined,
     });
   });
 

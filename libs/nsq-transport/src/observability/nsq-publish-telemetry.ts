@@ -1,0 +1,119 @@
+import type { Attributes, Histogram, Span } from '@opentelemetry/api';
+import type { ReadPacket } from '@nestjs/microservices';
+import { isValidNsqName } from '../nsq/nsq-names.js';
+import { NsqRecord } from '../record-builders/nsq.record-builder.js';
+import type { NsqHeaders } from '../wire/nsq-headers.js';
+import { NSQ_METRIC, NSQ_SPAN_ATTRIBUTE as A, NSQ_SYSTEM } from './nsq-telemetry-names.js';
+import type { NsqTelemetry } from './nsq-telemetry.js';
+
+/** ClientNsq's publish of one packet; `transport` are the trace headers to carry (envelope mode). */
+export type NsqPublishPacket = (packet: ReadPacket, transport?: NsqHeaders) => Promise<void>;
+
+/** A topic label for a pattern that is no valid NSQ name (the emit is refused): bounded, never the pattern itself. */
+const INVALID_TOPIC = '_invalid';
+/** Histogram buckets (seconds) for publish and process durations: 0.5 ms .. 10 s. */
+export const NSQ_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Messages sent for one label set, kept as a plain number and reported to an observable counter at collection (no SDK call per emit). */
+interface SentTally {
+  readonly attributes: Attributes;
+  value: number;
+}
+
+/**
+ * Wraps ClientNsq's publish with a PRODUCER span per emit (one per batch
+ * record, `messaging.batch.message_count` its size) whose context travels in
+ * the envelope's `traceparent` / `tracestate` headers, and with the publish
+ * metrics. In raw mode the span is made, nothing is propagated (a raw body
+ * has no room for headers). `connections` reads how many nsqd connections
+ * the producer has, for the `nsq.connections` gauge.
+ */
+export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelemetry, envelope: boolean, connections: () => number): NsqPublishPacket {
+  const { api, tracer } = telemetry;
+  /** By topic, then (after a NUL) the error type of failed publishes. */
+  const sent = new Map<string, SentTally>();
+  let duration: Histogram | null | undefined;
+
+  const tallyOf = (topic: string, errorType?: string): SentTally => {
+    const key = errorType === undefined ? topic : `${topic}\0${errorType}`;
+    let tally = sent.get(key);
+    if (!tally) {
+      const attributes: Attributes = { [A.system]: NSQ_SYSTEM, [A.operationName]: 'publish', [A.destination]: topic };
+      if (errorType !== undefined) attributes[A.errorType] = errorType;
+      sent.set(key, (tally = { attributes, value: 0 }));
+    }
+    return tally;
+  };
+
+  const durationOnce = (): Histogram | null => {
+    if (duration !== undefined) return duration;
+    const meter = telemetry.getMeter();
+    if (!meter) return (duration = null);
+    meter
+      .createObservableCounter(NSQ_METRIC.sent, { unit: '{message}', description: 'Messages published (acknowledged by nsqd, or failed with error.type)' })
+      .addCallback((result) => {
+        for (const tally of sent.values()) result.observe(tally.value, tally.attributes);
+      });
+    meter
+      .createObservableUpDownCounter(NSQ_METRIC.connections, { unit: '{connection}', description: 'nsqd connections open, by role (producer, consumer)' })
+      .addCallback((result) => result.observe(connections(), { [A.system]: NSQ_SYSTEM, 'nsq.role': 'producer' }));
+    return (duration = meter.createHistogram(NSQ_METRIC.publishDuration, {
+      unit: 's',
+      description: 'Duration of a publish, from emit() to nsqd acknowledging it',
+      advice: { explicitBucketBoundaries: NSQ_DURATION_BUCKETS },
+    }));
+  };
+
+  return (packet, transportHeaders) => {
+    const pattern = typeof packet.pattern === 'number' ? String(packet.pattern) : packet.pattern;
+    const topic = isValidNsqName(pattern) ? pattern : INVALID_TOPIC;
+    const record = packet.data instanceof NsqRecord ? packet.data : undefined;
+    const count = record?.isBatch && Array.isArray(record.data) ? record.data.length : 1;
+    const histogram = durationOnce();
+    const started = histogram ? performance.now() : 0;
+    let span: Span | undefined;
+    let headers = transportHeaders;
+    if (tracer) {
+      const attributes: Attributes = { [A.system]: NSQ_SYSTEM, [A.operationType]: 'send', [A.operationName]: 'publish', [A.destination]: topic };
+      if (record?.isBatch) attributes[A.batchCount] = count;
+      const parent = api.context.active();
+      span = tracer.startSpan(`publish ${topic}`, { kind: api.SpanKind.PRODUCER, attributes }, parent);
+      if (envelope) {
+        const carrier: Record<string, string> = { ...transportHeaders };
+        telemetry.inject(api.trace.setSpan(parent, span), carrier);
+        headers = carrier;
+      }
+    }
+    let sent: Promise<void>;
+    try {
+      sent = publish(packet, headers);
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    return sent.then(
+      () => {
+        span?.end();
+        if (histogram) {
+          const tally = tallyOf(topic);
+          tally.value += count;
+          histogram.record((performance.now() - started) / 1000, tally.attributes);
+        }
+      },
+      (error: unknown) => {
+        const errorType = error instanceof Error ? error.name : typeof error;
+        if (span) {
+          span.setAttribute(A.errorType, errorType);
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+          span.end();
+        }
+        if (histogram) {
+          const tally = tallyOf(topic, errorType);
+          tally.value += count;
+          histogram.record((performance.now() - started) / 1000, tally.attributes);
+        }
+        throw error;
+      },
+    );
+  };
+}
