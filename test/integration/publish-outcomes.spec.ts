@@ -48,7 +48,8 @@ describe('what an emit tells about its message', () => {
   it('nsqd paused: written emits fail with NsqUnconfirmedError (timeout); the silent connection is dropped and later emits are not written', async () => {
     const nsqd = await cluster.addNsqd();
     const client = track(await startClient({ nsqdTcpAddresses: [nsqd.tcpAddress], publishTimeoutMs: 600, reconnectMinDelayMs: 50, reconnectMaxDelayMs: 100 }));
-    await emit(client, 'outcome.paused', { warm: true });
+    // Warmed with a burst like the one below, so nsqd has accepted such an MPUB and nothing is held back as a size probe.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => emit(client, 'outcome.paused', { warm: i })));
     nsqd.pause();
     try {
       const written = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => emit(client, 'outcome.paused', { i })));
@@ -65,7 +66,7 @@ describe('what an emit tells about its message', () => {
   it('connection lost with emits outstanding: those fail with NsqUnconfirmedError (connection-lost)', async () => {
     const nsqd = await cluster.addNsqd();
     const client = track(await startClient({ nsqdTcpAddresses: [nsqd.tcpAddress], publishTimeoutMs: 30_000, reconnectMinDelayMs: 50, reconnectMaxDelayMs: 100 }));
-    await emit(client, 'outcome.lost', { warm: true });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => emit(client, 'outcome.lost', { warm: i })));
     nsqd.pause();
     const outstanding = Promise.allSettled(Array.from({ length: 20 }, (_, i) => emit(client, 'outcome.lost', { i })));
     await nsqd.kill();

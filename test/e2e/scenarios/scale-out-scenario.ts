@@ -68,6 +68,9 @@ export const scaleOutScenario = {
 
     const worker = async () => {
       while (next < reports) {
+        // Posting waits while the victim is being killed (it first waits up to 2 s for nsqd's queue positions):
+        // otherwise a fast run posts everything before the kill and nothing is posted while it is down.
+        if (crash !== undefined && downSince === Infinity) await crash;
         const i = next++;
         const startedAt = performance.now();
         const answer = await http('POST', `${agentUrl}/reports`, { title: `scale-out ${i}`, author: 'scale-out', content: 'x'.repeat(100) });
