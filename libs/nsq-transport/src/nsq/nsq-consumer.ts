@@ -377,7 +377,12 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
       ...(action.detail !== undefined ? { [NSQ_HEADER.deadLetterDetail]: action.detail } : {}),
       [NSQ_HEADER.deadLetterAt]: String(at),
     };
-    return encodeNsqEnvelope(mergeNsqHeaders(original, provenance), delivery.payload);
+    try {
+      return encodeNsqEnvelope(mergeNsqHeaders(original, provenance), delivery.payload);
+    } catch {
+      // The original headers leave no room for the provenance (WIRE.md §2.2 limits): the provenance wins.
+      return encodeNsqEnvelope(provenance, delivery.payload);
+    }
   }
 
   private release(active: ActiveRoute<R>, delivery: NsqDelivery): void {

@@ -4,7 +4,7 @@ import { InvalidNsqMessageError } from '../errors/invalid-nsq-message.error.js';
 import type { NsqBody, NsqSerializer } from '../interfaces/nsq-codec.interface.js';
 import { NsqRecord } from '../record-builders/nsq.record-builder.js';
 import { encodeNsqEnvelopePrefix } from '../wire/nsq-envelope.js';
-import { mergeNsqHeaders, normalizeNsqHeaders, NSQ_HEADER, type NsqHeaders } from '../wire/nsq-headers.js';
+import { mergeNsqHeaders, NO_HEADERS, normalizeNsqHeaders, NSQ_HEADER, type NsqHeaders } from '../wire/nsq-headers.js';
 import { assertNsqName } from './nsq-names.js';
 
 /** What goes on the wire for one emit: PUB, DPUB (delay) or MPUB (several bodies). */
@@ -84,9 +84,10 @@ function envelopePrefix(topic: string, recordHeaders: NsqHeaders | undefined, de
     }
     return undefined;
   }
-  const metadata = extra?.metadata === undefined ? undefined : normalizeNsqHeaders(extra.metadata, 'dispatch hook metadata');
   // An NsqRecord built by hand (not by the builder) gets the same checks.
-  const record = recordHeaders === undefined ? undefined : normalizeNsqHeaders(recordHeaders, 'record headers');
+  const record = recordHeaders === undefined ? NO_HEADERS : normalizeNsqHeaders(recordHeaders, 'record headers');
+  if (extra?.metadata === undefined && extra?.transport === undefined && delayMs === 0) return encodeNsqEnvelopePrefix(record);
+  const metadata = extra?.metadata === undefined ? undefined : normalizeNsqHeaders(extra.metadata, 'dispatch hook metadata');
   const deliverAt = delayMs > 0 ? { [NSQ_HEADER.deliverAt]: String(Date.now() + delayMs) } : undefined;
   return encodeNsqEnvelopePrefix(mergeNsqHeaders(metadata, record, extra?.transport, deliverAt));
 }

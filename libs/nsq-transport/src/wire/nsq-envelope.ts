@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { InvalidNsqHeaderError } from '../errors/invalid-nsq-header.error.js';
 import { NsqDecodeError } from '../errors/nsq-decode.error.js';
 import { isValidNsqHeaderName, NO_HEADERS, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
 
@@ -19,31 +20,33 @@ export interface NsqOpenedBody {
 
 /**
  * The envelope's bytes before the payload, for headers already validated
- * ({@link normalizeNsqHeaders}, {@link mergeNsqHeaders}). Computed once per
- * emit and shared by every body of a batch.
+ * one by one ({@link normalizeNsqHeaders}); checks the limits of the whole
+ * set (count, section bytes) and throws {@link InvalidNsqHeaderError} past
+ * them. Computed once per emit and shared by every body of a batch.
  */
 export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
-  const entries: Array<[Buffer, Buffer]> = [];
+  let count = 0;
   let size = FIXED_BYTES;
   for (const name in headers) {
-    const key = Buffer.from(name, 'latin1');
-    const value = Buffer.from(headers[name]!, 'utf8');
-    entries.push([key, value]);
-    size += 1 + key.length + 4 + value.length;
+    count += 1;
+    size += 1 + name.length + 4 + Buffer.byteLength(headers[name]!, 'utf8');
+  }
+  if (count > NSQ_HEADER_LIMITS.maxCount) throw new InvalidNsqHeaderError(`${count} headers exceed the limit of ${NSQ_HEADER_LIMITS.maxCount}`);
+  if (size - FIXED_BYTES > NSQ_HEADER_LIMITS.maxSectionBytes) {
+    throw new InvalidNsqHeaderError(`headers of ${size - FIXED_BYTES} bytes exceed the limit of ${NSQ_HEADER_LIMITS.maxSectionBytes}`);
   }
   const prefix = Buffer.allocUnsafe(size);
   prefix.writeUInt32BE(MAGIC, 0);
   prefix[4] = NSQ_ENVELOPE_VERSION;
   prefix[5] = 0;
-  prefix.writeUInt16BE(entries.length, 6);
+  prefix.writeUInt16BE(count, 6);
   let offset = FIXED_BYTES;
-  for (const [key, value] of entries) {
-    prefix[offset] = key.length;
-    key.copy(prefix, offset + 1);
-    offset += 1 + key.length;
-    prefix.writeUInt32BE(value.length, offset);
-    value.copy(prefix, offset + 4);
-    offset += 4 + value.length;
+  for (const name in headers) {
+    prefix[offset] = name.length;
+    offset += 1 + prefix.write(name, offset + 1, 'latin1');
+    const length = prefix.write(headers[name]!, offset + 4, 'utf8');
+    prefix.writeUInt32BE(length, offset);
+    offset += 4 + length;
   }
   return prefix;
 }

@@ -73,27 +73,11 @@ export function normalizeNsqHeaders(input: unknown, source: string, reserved = f
   return headers;
 }
 
-/**
- * Merges header sets, later ones winning, and checks the limits of the whole
- * set (count, bytes). Every set must already be normalized.
- */
+/** Merges header sets, later ones winning; every set must already be normalized. The whole set's limits are checked when it is encoded. */
 export function mergeNsqHeaders(...sets: ReadonlyArray<NsqHeaders | undefined>): NsqHeaders {
   const merged = Object.create(null) as Record<string, string>;
   for (const set of sets) if (set) for (const name in set) merged[name] = set[name]!;
-  checkSection(merged);
   return merged;
-}
-
-/** Throws unless `headers` fits in one envelope (count and section bytes). */
-export function checkSection(headers: NsqHeaders): void {
-  let count = 0;
-  let bytes = 0;
-  for (const name in headers) {
-    count += 1;
-    bytes += 1 + name.length + 4 + Buffer.byteLength(headers[name]!, 'utf8');
-  }
-  if (count > NSQ_HEADER_LIMITS.maxCount) throw new InvalidNsqHeaderError(`${count} headers exceed the limit of ${NSQ_HEADER_LIMITS.maxCount}`);
-  if (bytes > NSQ_HEADER_LIMITS.maxSectionBytes) throw new InvalidNsqHeaderError(`headers of ${bytes} bytes exceed the limit of ${NSQ_HEADER_LIMITS.maxSectionBytes}`);
 }
 
 /** Whether `name` is a valid header name (WIRE.md §2.2), reserved or not. */

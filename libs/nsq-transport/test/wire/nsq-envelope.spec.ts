@@ -3,8 +3,8 @@ import { NsqDecodeError } from '../../src/errors/nsq-decode.error.js';
 import { buildPublishRequest, type PublishSettings } from '../../src/nsq/nsq-publish-request.js';
 import { NsqRecord, NsqRecordBuilder } from '../../src/record-builders/nsq.record-builder.js';
 import { NsqJsonSerializer } from '../../src/serializers/nsq-json.serializer.js';
-import { encodeNsqEnvelope, isNsqEnvelope, openNsqBody } from '../../src/wire/nsq-envelope.js';
-import { mergeNsqHeaders, normalizeNsqHeaders, NSQ_HEADER_LIMITS } from '../../src/wire/nsq-headers.js';
+import { encodeNsqEnvelope, encodeNsqEnvelopePrefix, isNsqEnvelope, openNsqBody } from '../../src/wire/nsq-envelope.js';
+import { normalizeNsqHeaders, NSQ_HEADER_LIMITS } from '../../src/wire/nsq-headers.js';
 
 const ENVELOPE: PublishSettings = { maxMessageSize: 1 << 20, maxBatchBytes: 5 << 20, envelope: true };
 const RAW: PublishSettings = { ...ENVELOPE, envelope: false };
@@ -88,9 +88,9 @@ describe('header rules (WIRE.md §2.2)', () => {
 
   it('refuses too many headers and too many bytes of them', () => {
     const many = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`h${i}`, '']));
-    expect(() => mergeNsqHeaders(normalizeNsqHeaders(many, 'test'))).toThrow(/257 headers exceed/);
+    expect(() => encodeNsqEnvelopePrefix(normalizeNsqHeaders(many, 'test'))).toThrow(/257 headers exceed/);
     const big = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`h${i}`, 'x'.repeat(16_000)]));
-    expect(() => mergeNsqHeaders(normalizeNsqHeaders(big, 'test'))).toThrow(/bytes exceed the limit of 65536/);
+    expect(() => encodeNsqEnvelopePrefix(normalizeNsqHeaders(big, 'test'))).toThrow(/bytes exceed the limit of 65536/);
   });
 
   it('refuses bad headers at setHeaders(), before any emit', () => {
