@@ -1,9 +1,8 @@
 import type { Socket } from 'node:net';
-import { Reader, Writer, type Message } from 'nsqjs';
+import type { Message } from 'nsqjs';
 import type { BenchArm, BenchConsumer, BenchConsumerSpec, BenchProducer, BenchTarget, PublishCallback } from '../bench-arm.interface.js';
 import type { BenchPayload } from '../bench-payloads.js';
-import { splitAddress, withDeadline } from './arm-helpers.js';
-import { CONNECTION } from './raw-nsqjs.arm.js';
+import { closeReader, closeWriter, connectReader, connectWriter, createReader, handleMessage, jsonBody } from './raw-nsqjs.arm.js';
 
 /** The batch a hand-written MPUB batcher would pick (issue 16's experiment). */
 const MPUB_BATCH = 200;
@@ -31,17 +30,7 @@ export class RawNsqjsTunedArm implements BenchArm {
   readonly label = 'raw nsqjs 0.13 + cork + hand MPUB';
 
   async createProducer(target: BenchTarget): Promise<BenchProducer> {
-    const [host, port] = splitAddress(target.nsqdTcpAddress);
-    const writer = new Writer(host, port, { ...CONNECTION });
-    writer.on('error', () => undefined);
-    await withDeadline(
-      new Promise<void>((resolve) => {
-        writer.once('ready', () => resolve());
-        writer.connect();
-      }),
-      10_000,
-      'raw nsqjs (tuned) Writer ready',
-    );
+    const writer = await connectWriter(target.nsqdTcpAddress, 'raw nsqjs (tuned)');
     let batch: { topic: string; bodies: Buffer[]; bytes: number; callbacks: PublishCallback[] } | undefined;
     const flush = () => {
       const sending = batch;
@@ -53,7 +42,7 @@ export class RawNsqjsTunedArm implements BenchArm {
     };
     return {
       publish(topic: string, payload: BenchPayload, done: PublishCallback): void {
-        const body = Buffer.from(JSON.stringify(payload), 'utf8');
+        const body = jsonBody(payload);
         if (batch && (batch.topic !== topic || batch.bytes + body.length + 4 > MAX_BATCH_BYTES)) flush();
         if (!batch) {
           batch = { topic, bodies: [], bytes: 0, callbacks: [] };
@@ -67,33 +56,17 @@ export class RawNsqjsTunedArm implements BenchArm {
       },
       publishBatch(topic: string, payloads: readonly BenchPayload[], done: PublishCallback): void {
         flush();
-        writer.publish(
-          topic,
-          payloads.map((p) => Buffer.from(JSON.stringify(p), 'utf8')),
-          done,
-        );
+        writer.publish(topic, payloads.map(jsonBody), done);
       },
-      async close(): Promise<void> {
+      close(): Promise<void> {
         flush();
-        await new Promise<void>((resolve) => {
-          writer.once('closed', () => resolve());
-          writer.close();
-        });
+        return closeWriter(writer);
       },
     };
   }
 
   async createConsumer(target: BenchTarget, spec: BenchConsumerSpec): Promise<BenchConsumer> {
-    const reader = new Reader(spec.topic, spec.channel, {
-      ...CONNECTION,
-      nsqdTCPAddresses: [target.nsqdTcpAddress],
-      lookupdPollInterval: 15,
-      maxInFlight: spec.maxInFlight,
-      maxAttempts: 0,
-      maxBackoffDuration: 60,
-      ...(spec.outputBufferTimeoutMs !== undefined ? { outputBufferTimeout: spec.outputBufferTimeoutMs } : {}),
-    });
-    reader.on('error', () => undefined);
+    const reader = createReader(target, spec);
     const onMessage = spec.onMessage;
     // The trick: cork every socket at the first message of a macrotask, uncork at the next one.
     let corked: Socket[] | undefined;
@@ -114,30 +87,13 @@ export class RawNsqjsTunedArm implements BenchArm {
     };
     reader.on('message', (message: Message) => {
       cork();
-      const result = onMessage(JSON.parse(message.body.toString('utf8')) as BenchPayload);
-      if (result === undefined) message.finish();
-      else
-        result.then(
-          () => message.finish(),
-          () => message.requeue(0, false),
-        );
+      handleMessage(message, onMessage);
     });
-    await withDeadline(
-      new Promise<void>((resolve) => {
-        reader.once('ready', () => resolve());
-        reader.connect();
-      }),
-      10_000,
-      'raw nsqjs (tuned) Reader ready',
-    );
+    await connectReader(reader, 'raw nsqjs (tuned)');
     return {
-      async close(): Promise<void> {
+      close(): Promise<void> {
         uncork();
-        await new Promise<void>((resolve) => {
-          reader.once('nsqd_closed', () => resolve());
-          setTimeout(resolve, 1_000).unref();
-          reader.close();
-        });
+        return closeReader(reader);
       },
     };
   }

@@ -11,80 +11,103 @@ import { splitAddress, withDeadline } from './arm-helpers.js';
  */
 export const CONNECTION = { heartbeatInterval: 30, idleTimeout: 75, deflate: false, snappy: false, tls: false } as const;
 
+/** A payload's JSON body, as every raw arm writes it. */
+export function jsonBody(payload: BenchPayload): Buffer {
+  return Buffer.from(JSON.stringify(payload), 'utf8');
+}
+
+/** A Writer connected with {@link CONNECTION}; `what` names it in a timeout. */
+export async function connectWriter(address: string, what: string): Promise<Writer> {
+  const [host, port] = splitAddress(address);
+  const writer = new Writer(host, port, { ...CONNECTION });
+  writer.on('error', () => undefined);
+  await withDeadline(
+    new Promise<void>((resolve) => {
+      writer.once('ready', () => resolve());
+      writer.connect();
+    }),
+    10_000,
+    `${what} Writer ready`,
+  );
+  return writer;
+}
+
+export function closeWriter(writer: Writer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    writer.once('closed', () => resolve());
+    writer.close();
+  });
+}
+
+/** A Reader for the spec, configured like the transport's, not yet connected. */
+export function createReader(target: BenchTarget, spec: BenchConsumerSpec): Reader {
+  const reader = new Reader(spec.topic, spec.channel, {
+    ...CONNECTION,
+    nsqdTCPAddresses: [target.nsqdTcpAddress],
+    lookupdPollInterval: 15,
+    maxInFlight: spec.maxInFlight,
+    maxAttempts: 0,
+    maxBackoffDuration: 60,
+    ...(spec.outputBufferTimeoutMs !== undefined ? { outputBufferTimeout: spec.outputBufferTimeoutMs } : {}),
+  });
+  reader.on('error', () => undefined);
+  return reader;
+}
+
+/** Decodes with JSON.parse, hands the payload over, FINs (REQ 0 if its promise rejects). */
+export function handleMessage(message: Message, onMessage: BenchConsumerSpec['onMessage']): void {
+  const result = onMessage(JSON.parse(message.body.toString('utf8')) as BenchPayload);
+  if (result === undefined) message.finish();
+  else
+    result.then(
+      () => message.finish(),
+      () => message.requeue(0, false),
+    );
+}
+
+/** Connects the Reader and resolves once it is subscribed; `what` names it in a timeout. */
+export async function connectReader(reader: Reader, what: string): Promise<void> {
+  await withDeadline(
+    new Promise<void>((resolve) => {
+      reader.once('ready', () => resolve());
+      reader.connect();
+    }),
+    10_000,
+    `${what} Reader ready`,
+  );
+}
+
+export function closeReader(reader: Reader): Promise<void> {
+  return new Promise<void>((resolve) => {
+    reader.once('nsqd_closed', () => resolve());
+    setTimeout(resolve, 1_000).unref();
+    reader.close();
+  });
+}
+
 /** Raw nsqjs: a Writer publishing JSON bodies, a Reader decoding them with JSON.parse and FINning. */
 export class RawNsqjsArm implements BenchArm {
   readonly id = 'raw';
   readonly label = 'raw nsqjs 0.13';
 
   async createProducer(target: BenchTarget): Promise<BenchProducer> {
-    const [host, port] = splitAddress(target.nsqdTcpAddress);
-    const writer = new Writer(host, port, { ...CONNECTION });
-    writer.on('error', () => undefined);
-    await withDeadline(
-      new Promise<void>((resolve) => {
-        writer.once('ready', () => resolve());
-        writer.connect();
-      }),
-      10_000,
-      'raw nsqjs Writer ready',
-    );
+    const writer = await connectWriter(target.nsqdTcpAddress, 'raw nsqjs');
     return {
       publish(topic: string, payload: BenchPayload, done: PublishCallback): void {
-        writer.publish(topic, Buffer.from(JSON.stringify(payload), 'utf8'), done);
+        writer.publish(topic, jsonBody(payload), done);
       },
       publishBatch(topic: string, payloads: readonly BenchPayload[], done: PublishCallback): void {
-        writer.publish(
-          topic,
-          payloads.map((p) => Buffer.from(JSON.stringify(p), 'utf8')),
-          done,
-        );
+        writer.publish(topic, payloads.map(jsonBody), done);
       },
-      async close(): Promise<void> {
-        await new Promise<void>((resolve) => {
-          writer.once('closed', () => resolve());
-          writer.close();
-        });
-      },
+      close: () => closeWriter(writer),
     };
   }
 
   async createConsumer(target: BenchTarget, spec: BenchConsumerSpec): Promise<BenchConsumer> {
-    const reader = new Reader(spec.topic, spec.channel, {
-      ...CONNECTION,
-      nsqdTCPAddresses: [target.nsqdTcpAddress],
-      lookupdPollInterval: 15,
-      maxInFlight: spec.maxInFlight,
-      maxAttempts: 0,
-      maxBackoffDuration: 60,
-      ...(spec.outputBufferTimeoutMs !== undefined ? { outputBufferTimeout: spec.outputBufferTimeoutMs } : {}),
-    });
-    reader.on('error', () => undefined);
+    const reader = createReader(target, spec);
     const onMessage = spec.onMessage;
-    reader.on('message', (message: Message) => {
-      const result = onMessage(JSON.parse(message.body.toString('utf8')) as BenchPayload);
-      if (result === undefined) message.finish();
-      else
-        result.then(
-          () => message.finish(),
-          () => message.requeue(0, false),
-        );
-    });
-    await withDeadline(
-      new Promise<void>((resolve) => {
-        reader.once('ready', () => resolve());
-        reader.connect();
-      }),
-      10_000,
-      'raw nsqjs Reader ready',
-    );
-    return {
-      async close(): Promise<void> {
-        await new Promise<void>((resolve) => {
-          reader.once('nsqd_closed', () => resolve());
-          setTimeout(resolve, 1_000).unref();
-          reader.close();
-        });
-      },
-    };
+    reader.on('message', (message: Message) => handleMessage(message, onMessage));
+    await connectReader(reader, 'raw nsqjs');
+    return { close: () => closeReader(reader) };
   }
 }
