@@ -213,8 +213,8 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
     const producer = this.ensureProducer();
     const metadata = (packet as { metadata?: unknown }).metadata;
     const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.requestSettings, metadata === undefined ? { transport } : { metadata, transport });
-    if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
-    return producer.publish(request.topic, request.bodies, request.delayMs);
+    if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs, 'turn'));
+    return producer.publish(request.topic, request.bodies, request.delayMs, 'turn');
   }
 
   /**

@@ -124,10 +124,16 @@ export class NsqProducer {
    * Publishes `bodies` to `topic` (one body: PUB or, with a delay, DPUB;
    * several: one atomic MPUB). Resolves on nsqd's acknowledgement.
    *
+   * `coalesce: 'turn'` (request-response, where each caller waits on its
+   * answer): one body joins every other such publish to `topic` made in the
+   * same turn of the event loop, the first one included, and the batch leaves
+   * once the turn's synchronous work and microtasks are done: one write per
+   * turn instead of a PUB for the first and an MPUB for the rest.
+   *
    * Not an async function on purpose: a publish accepted while connected costs
    * no wrapper promise.
    */
-  publish(topic: string, bodies: readonly Buffer[], delayMs = 0): Promise<void> {
+  publish(topic: string, bodies: readonly Buffer[], delayMs = 0, coalesce: 'burst' | 'turn' = 'burst'): Promise<void> {
     if (this.closing) return Promise.reject(new NsqUnavailableError('the NSQ client is closed'));
     const count = bodies.length;
     if (this.pending.size + count > this.settings.maxPendingPublishes) {
@@ -138,7 +144,8 @@ export class NsqProducer {
     this.start();
     this.accept(count);
     // Coalesce only behind a publish still outstanding: alone (a caller awaiting each emit), it leaves at once.
-    if (this.batcher && count === 1 && delayMs === 0 && (this.pending.size > 1 || this.batcher.limits.lingerMs > 0)) return this.coalesce(topic, bodies[0]!);
+    const turn = coalesce === 'turn';
+    if (this.batcher && count === 1 && delayMs === 0 && (turn || this.pending.size > 1 || this.batcher.limits.lingerMs > 0)) return this.coalesce(topic, bodies[0]!, turn);
     return new Promise<void>((resolve, reject) =>
       this.outbound(topic, bodies, delayMs, false, (error) => {
         this.release(count);
@@ -186,7 +193,7 @@ export class NsqProducer {
   }
 
   /** One body into its topic's batch; the emit's own outcome when nsqd's limits split the batch. */
-  private coalesce(topic: string, body: Buffer): Promise<void> {
+  private coalesce(topic: string, body: Buffer, turn = false): Promise<void> {
     const { batch, opened, full } = this.batcher!.add(topic, body);
     if (full) this.sendBatch(full);
     if (opened) {
@@ -194,7 +201,8 @@ export class NsqProducer {
       const leave = () => {
         if (this.batcher!.take(batch)) this.sendBatch(batch);
       };
-      if (lingerMs > 0) batch.timer = setTimeout(leave, lingerMs);
+      if (turn) process.nextTick(leave);
+      else if (lingerMs > 0) batch.timer = setTimeout(leave, lingerMs);
       else setImmediate(leave);
     }
     return batch.done.then(undefined, (error: unknown) => {

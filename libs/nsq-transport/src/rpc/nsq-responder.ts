@@ -18,7 +18,8 @@ export interface NsqResponderHost {
 
 /** Where replies go: an {@link NsqProducer} on the server's nsqds. */
 export interface NsqReplyPublisher {
-  publish(topic: string, bodies: readonly Buffer[]): Promise<void>;
+  /** `'turn'`: coalesced with the other replies to `topic` of the same event-loop turn (see NsqProducer#publish). */
+  publish(topic: string, bodies: readonly Buffer[], delayMs: 0, coalesce: 'turn'): Promise<void>;
   close(timeoutMs: number): Promise<void>;
 }
 
@@ -99,7 +100,7 @@ export class NsqResponder {
       return this.publishError(topic, headers, 'the reply could not be serialized');
     }
     try {
-      await this.publisher.publish(topic, [encodeNsqEnvelope(headers, payload)]);
+      await this.publisher.publish(topic, [encodeNsqEnvelope(headers, payload)], 0, 'turn');
     } catch (error) {
       // Too large for nsqd (or the client's limits): no retry can send it; the caller hears why.
       if (error instanceof InvalidNsqMessageError && status !== 'error') return this.publishError(topic, headers, 'the reply exceeds the message size limit');
@@ -109,7 +110,7 @@ export class NsqResponder {
 
   private async publishError(topic: string, headers: Record<string, string>, message: string): Promise<void> {
     const body = encodeNsqEnvelope({ ...headers, [NSQ_HEADER.replyStatus]: 'error' }, Buffer.from(JSON.stringify({ status: 'error', message }), 'utf8'));
-    await this.publisher!.publish(topic, [body]);
+    await this.publisher!.publish(topic, [body], 0, 'turn');
   }
 }
 

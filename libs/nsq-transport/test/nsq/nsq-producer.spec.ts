@@ -68,6 +68,20 @@ describe('NsqProducer', () => {
     expect(frames(nsqd, 'MPUB').map((c) => c.params[0])).toEqual(['b']);
   });
 
+  it("coalesces 'turn' publishes of one event-loop turn into one MPUB, the first one included", async () => {
+    const nsqd = await fake();
+    const p = producer([nsqd.address], { batching: { maxMessages: 100, maxBytes: 1024 * 1024, lingerMs: 0 } });
+    await p.whenAvailable(2_000);
+    // Alone in its turn: still one PUB.
+    await p.publish('r', [Buffer.from('alone')], 0, 'turn');
+    expect(frames(nsqd, 'PUB').map((c) => c.params[0])).toEqual(['r']);
+    // Four in one turn: nothing leaves alone ahead of the others.
+    await Promise.all(Array.from({ length: 4 }, (_, i) => p.publish('r', [Buffer.from(`r${i}`)], 0, 'turn')));
+    expect(frames(nsqd, 'PUB').map((c) => c.params[0])).toEqual(['r']);
+    expect(frames(nsqd, 'MPUB').map((c) => c.params[0])).toEqual(['r']);
+    expect(p.pendingCount).toBe(0);
+  });
+
   it('fails only the body nsqd refuses as too big when it was coalesced with others', async () => {
     const nsqd = await fake();
     nsqd.script = (command, conn) => {

@@ -38,6 +38,12 @@ describe('NsqResponder', () => {
     ]);
   });
 
+  it("publishes each reply to be coalesced with the other replies of its event-loop turn ('turn')", async () => {
+    const { responder, context, handler, publisher } = setup();
+    await responder.respond(handler(async () => 1), {}, context(REQUEST));
+    expect(publisher.publish).toHaveBeenCalledWith('reply.abc#ephemeral', [expect.any(Buffer)], 0, 'turn');
+  });
+
   it('streams an Observable as numbered next replies, the last one folded into complete (as Nest does)', async () => {
     const { responder, published, context, handler } = setup();
     await responder.respond(handler(() => of(1, 2, 3)), {}, context(REQUEST));
