@@ -12,7 +12,7 @@ const ID_END = 26;
 const FIN_BYTES = 4 + 16 + 1;
 
 /** The connection as the lean message uses it: write, and the events nsqjs's own message raises on it. */
-type LeanConnection = Pick<NsqjsConnection, 'write' | 'emit' | 'msgTimeout' | 'maxMsgTimeout' | 'config'>;
+type LeanConnection = Pick<NsqjsConnection, 'write' | 'emit' | 'msgTimeout' | 'maxMsgTimeout' | 'config'> & { readonly conn?: NsqjsConnection['conn'] };
 
 /**
  * A reader connection's message, built in place of nsqjs 0.13's
@@ -100,6 +100,13 @@ export class NsqjsLeanMessage {
       this.hasResponded = true;
       if (this.trackTimeoutId) clearTimeout(this.trackTimeoutId);
       this.trackTimeoutId = null;
+    }
+    // Answers given outside the socket read that brought them (a responder FINs once its reply is acknowledged,
+    // on another socket's read) leave together at the end of the turn, not one write each.
+    const socket = this.conn.conn;
+    if (socket && socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
     }
     this.conn.write(wireData);
     if (responseType === FINISH) this.conn.emit('finished');

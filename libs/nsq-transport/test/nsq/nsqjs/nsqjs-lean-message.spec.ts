@@ -55,6 +55,20 @@ describe('NsqjsLeanMessage', () => {
     expect(log).toEqual(['write FIN 0123456789abcdef\n', 'emit finished']);
   });
 
+  it('holds the answers of one turn in one write: the socket stays corked until the next tick', async () => {
+    // A responder FINs once its reply is acknowledged, on another socket's read: nothing corked this one then.
+    const socket = { writableCorked: 0, corks: 0, cork: () => (socket.writableCorked += 1, socket.corks += 1), uncork: () => (socket.writableCorked -= 1) };
+    const { conn, log } = connection();
+    Object.assign(conn, { conn: socket, write: (data: Buffer) => log.push(`write ${String(data).trim()} corked ${socket.writableCorked}`) });
+    const raw = (id: string) => (nsqjsMessage({ id, msgTimeoutMs: 30_000 }) as unknown as { rawMessage: Buffer }).rawMessage;
+    createNsqjsLeanMessage(conn, raw('0000000000000001')).finish();
+    createNsqjsLeanMessage(conn, raw('0000000000000002')).requeue(0, false);
+    expect(log.filter((l) => l.startsWith('write'))).toEqual(['write FIN 0000000000000001 corked 1', 'write REQ 0000000000000002 0 corked 1']);
+    expect(socket.corks).toBe(1);
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    expect(socket.writableCorked).toBe(0);
+  });
+
   it("requeues with the delay given (nsqjs's default otherwise), 'backoff' before 'requeued' as nsqjs did", () => {
     const withBackoff = pair({ id: '0123456789abcdef' });
     withBackoff.lean.requeue(1500);
