@@ -143,7 +143,7 @@ export class NsqProducer {
     }
     this.start();
     this.accept(count);
-    // Coalesce only behind a publish still outstanding: alone (a caller awaiting each emit), it leaves at once.
+    // Coalesce only behind a publish still outstanding: alone (a caller awaiting each emit), it leaves at once. 'turn' always coalesces.
     const turn = coalesce === 'turn';
     if (this.batcher && count === 1 && delayMs === 0 && (turn || this.pending.size > 1 || this.batcher.limits.lingerMs > 0)) return this.coalesce(topic, bodies[0]!, turn);
     return new Promise<void>((resolve, reject) =>
