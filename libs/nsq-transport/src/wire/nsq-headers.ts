@@ -42,9 +42,6 @@ export const NSQ_HEADER = {
 /** An HTTP token (RFC 9110 tchar), lower case. */
 const NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]+$/;
 
-/** A UTF-16 surrogate without its pair: not encodable as UTF-8. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** An empty, frozen header set (the headers of a raw message). */
 export const NO_HEADERS: NsqHeaders = Object.freeze(Object.create(null) as Record<string, string>);
 
@@ -63,11 +60,10 @@ export function normalizeNsqHeaders(input: unknown, source: string, reserved = f
     throw new InvalidNsqHeaderError(`${source} must be an object of string values, received ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   }
   const headers = Object.create(null) as Record<string, string>;
-  for (const [given, value] of Object.entries(input as Record<string, unknown>)) {
-    const name = given.toLowerCase();
-    checkName(name, given, source, reserved);
+  for (const given of Object.keys(input)) {
+    const name = checkName(given, source, reserved);
     if (name in headers) throw new InvalidNsqHeaderError(`${source}: header "${given}" is given twice (names are case-insensitive)`, name);
-    headers[name] = checkValue(name, value, source);
+    headers[name] = checkValue(name, (input as Record<string, unknown>)[given], source);
   }
   normalized.add(headers);
   return headers;
@@ -85,22 +81,41 @@ export function isValidNsqHeaderName(name: string): boolean {
   return name.length >= 1 && name.length <= NSQ_HEADER_LIMITS.maxNameLength && NAME.test(name);
 }
 
-function checkName(name: string, given: string, source: string, reserved: boolean): void {
-  if (!isValidNsqHeaderName(name)) {
-    throw new InvalidNsqHeaderError(
-      `${source}: header name ${JSON.stringify(given.slice(0, 140))} is not a token of 1..${NSQ_HEADER_LIMITS.maxNameLength} characters (letters, digits, !#$%&'*+-.^_\`|~)`,
-      given,
-    );
+/** Names that passed {@link isValidNsqHeaderName}, by their given spelling: the same few names come with every emit. */
+const validNames = new Map<string, string>();
+const VALID_NAMES_KEPT = 1024;
+
+/** Returns the lower-cased name of `given`, or throws. */
+function checkName(given: string, source: string, reserved: boolean): string {
+  let name = validNames.get(given);
+  if (name === undefined) {
+    name = given.toLowerCase();
+    if (!isValidNsqHeaderName(name)) {
+      throw new InvalidNsqHeaderError(
+        `${source}: header name ${JSON.stringify(given.slice(0, 140))} is not a token of 1..${NSQ_HEADER_LIMITS.maxNameLength} characters (letters, digits, !#$%&'*+-.^_\`|~)`,
+        given,
+      );
+    }
+    if (validNames.size < VALID_NAMES_KEPT) validNames.set(given, name);
   }
   if (!reserved && name.startsWith(RESERVED_HEADER_PREFIX)) {
     throw new InvalidNsqHeaderError(`${source}: header "${name}" is reserved (names starting with "${RESERVED_HEADER_PREFIX}" are the transport's)`, name);
   }
+  return name;
 }
 
 function checkValue(name: string, value: unknown, source: string): string {
   if (typeof value !== 'string') throw new InvalidNsqHeaderError(`${source}: header "${name}" must be a string, received ${value === null ? 'null' : typeof value}`, name);
-  if (LONE_SURROGATE.test(value)) throw new InvalidNsqHeaderError(`${source}: header "${name}" is not well-formed Unicode (a lone surrogate)`, name);
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > NSQ_HEADER_LIMITS.maxValueBytes) throw new InvalidNsqHeaderError(`${source}: header "${name}" is ${bytes} bytes, over the limit of ${NSQ_HEADER_LIMITS.maxValueBytes}`, name);
+  if (!isWellFormed(value)) throw new InvalidNsqHeaderError(`${source}: header "${name}" is not well-formed Unicode (a lone surrogate)`, name);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short value cannot be over the limit.
+  if (value.length * 3 > NSQ_HEADER_LIMITS.maxValueBytes) {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > NSQ_HEADER_LIMITS.maxValueBytes) throw new InvalidNsqHeaderError(`${source}: header "${name}" is ${bytes} bytes, over the limit of ${NSQ_HEADER_LIMITS.maxValueBytes}`, name);
+  }
   return value;
+}
+
+/** `String.prototype.isWellFormed` (ES2024, Node 20): no lone surrogate, so the value is encodable as UTF-8. */
+function isWellFormed(value: string): boolean {
+  return (value as string & { isWellFormed(): boolean }).isWellFormed();
 }
