@@ -36,11 +36,11 @@ export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
     count += 1;
     size += 1 + name.length + 4 + Buffer.byteLength(headers[name]!, 'utf8');
   }
+  if (count === 0) return EMPTY_PREFIX;
   if (count > NSQ_HEADER_LIMITS.maxCount) throw new InvalidNsqHeaderError(`${count} headers exceed the limit of ${NSQ_HEADER_LIMITS.maxCount}`);
   if (size - FIXED_BYTES > NSQ_HEADER_LIMITS.maxSectionBytes) {
     throw new InvalidNsqHeaderError(`headers of ${size - FIXED_BYTES} bytes exceed the limit of ${NSQ_HEADER_LIMITS.maxSectionBytes}`);
   }
-  if (count === 0) return EMPTY_PREFIX;
   const prefix = Buffer.allocUnsafe(size);
   prefix.writeUInt32BE(MAGIC, 0);
   prefix[4] = NSQ_ENVELOPE_VERSION;

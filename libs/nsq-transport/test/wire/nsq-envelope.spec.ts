@@ -122,6 +122,19 @@ describe('header rules (WIRE.md §2.2)', () => {
     expect(() => normalizeNsqHeaders({ a: 'ok \uDC00' }, 'test')).toThrow(/well-formed/);
   });
 
+  it('keeps names that Object.prototype has as plain headers, none inherited', () => {
+    const headers = normalizeNsqHeaders({ constructor: 'c', __proto__: 'p', tostring: 't' } as Record<string, string>, 'test');
+    expect('hasOwnProperty' in headers).toBe(false);
+    const opened = openNsqBody(encodeNsqEnvelope(headers, Buffer.from('{}')));
+    expect({ ...opened.headers }).toEqual({ constructor: 'c', tostring: 't' });
+  });
+
+  it('trusts only a set it returned itself: a copy is checked again', () => {
+    const headers = normalizeNsqHeaders({ a: '1' }, 'test');
+    expect(normalizeNsqHeaders(headers, 'test')).toBe(headers);
+    expect(() => normalizeNsqHeaders({ ...headers, 'Bad Name': 'x' }, 'test')).toThrow(/not a token/);
+  });
+
   it('refuses too many headers and too many bytes of them', () => {
     const many = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`h${i}`, '']));
     expect(() => encodeNsqEnvelopePrefix(normalizeNsqHeaders(many, 'test'))).toThrow(/257 headers exceed/);
