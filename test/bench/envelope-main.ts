@@ -87,6 +87,17 @@ interface Row {
   readonly workload: string;
   readonly size: number;
   readonly figures: Record<string, number[]>;
+  /** This process's CPU time per message (µs; producer or consumer and Nest, not nsqd), per arm and repetition. */
+  readonly cpu: Record<string, number[]>;
+}
+
+/** Runs `work` (returning msg/s for `count` messages) and also records this process's CPU µs per message. */
+async function measured(count: number, cpu: number[], work: () => Promise<number>): Promise<number> {
+  const start = process.cpuUsage();
+  const rate = await work();
+  const used = process.cpuUsage(start);
+  cpu.push((used.user + used.system) / count);
+  return rate;
 }
 
 async function main(): Promise<void> {
@@ -99,11 +110,14 @@ async function main(): Promise<void> {
   const consumeCount = smoke ? 200 : 60_000;
   const outDir = resolve(smoke ? '.tmp/bench-smoke' : 'test/bench/results');
   const baselineAt = argv.indexOf('--baseline');
+  // --baseline-envelope: the baseline arm runs with the envelope on (an A/B of two envelope builds).
+  const baselineEnvelope = argv.includes('--baseline-envelope');
   const arms = [new OursArm(false, 'raw', 'ours, envelope: false (raw body)'), new OursArm(true, 'envelope', 'ours, envelope: true (2 headers)')];
   if (baselineAt >= 0) {
     const dir = resolve(argv[baselineAt + 1]!);
     const lib = (await import(pathToFileURL(join(dir, 'dist/esm/index.js')).href)) as Library;
-    arms.push(new OursArm(false, 'baseline', `baseline build (${argv[argv.indexOf('--baseline-label') + 1] ?? dir}), raw`, lib));
+    const label = argv.indexOf('--baseline-label') >= 0 ? argv[argv.indexOf('--baseline-label') + 1]! : dir;
+    arms.push(new OursArm(baselineEnvelope, 'baseline', `baseline build (${label}), ${baselineEnvelope ? 'envelope: true (2 headers)' : 'raw'}`, lib));
   }
   const nsqd = await NsqdNode.start({ nodeId: 1, dataPath: await mkdtemp(join(tmpdir(), 'nsq-bench-envelope-')), args: ['--mem-queue-size=1000000', '--log-level=warn'] });
   const target: BenchTarget = { nsqdTcpAddress: nsqd.tcpAddress };
@@ -122,7 +136,7 @@ async function main(): Promise<void> {
     }
     for (const size of SIZES) {
       for (const workload of ['publish.pipelined-100', 'consume.mif-100'] as const) {
-        const row: Row = { workload, size, figures: Object.fromEntries(arms.map((a) => [a.id, []])) };
+        const row: Row = { workload, size, figures: Object.fromEntries(arms.map((a) => [a.id, []])), cpu: Object.fromEntries(arms.map((a) => [a.id, []])) };
         log(`${workload} ${sizeLabel(size)}`);
         for (let rep = 0; rep < reps; rep++) {
           // Rotate which arm goes first.
@@ -131,7 +145,8 @@ async function main(): Promise<void> {
             if (workload === 'publish.pipelined-100') {
               const producer = await arm.createProducer(target);
               try {
-                row.figures[arm.id]!.push(await runPublish(producer, t, size, publishCount(size), { kind: 'pipelined', window: 100 }));
+                const count = publishCount(size);
+                row.figures[arm.id]!.push(await measured(count, row.cpu[arm.id]!, () => runPublish(producer, t, size, count, { kind: 'pipelined', window: 100 })));
               } finally {
                 await producer.close();
               }
@@ -139,7 +154,7 @@ async function main(): Promise<void> {
               await nsqd.createTopic(t);
               await nsqd.createChannel(t, CHANNEL);
               await arm.fill(target, t, size, consumeCount);
-              row.figures[arm.id]!.push(await runConsume(arm, target, t, CHANNEL, consumeCount, 100));
+              row.figures[arm.id]!.push(await measured(consumeCount, row.cpu[arm.id]!, () => runConsume(arm, target, t, CHANNEL, consumeCount, 100)));
             }
             await nsqd.deleteTopic(t);
           }
@@ -162,22 +177,41 @@ async function main(): Promise<void> {
     return `**${s.median.toFixed(2)}×** <sub>${s.min.toFixed(2)}–${s.max.toFixed(2)}</sub>`;
   };
   const baseline = arms.some((a) => a.id === 'baseline');
+  const us = (values: number[]) => {
+    const s = summarize(values);
+    return `${s.median.toFixed(2)} <sub>${s.min.toFixed(2)}–${s.max.toFixed(2)}</sub>`;
+  };
+  const versus = baselineEnvelope ? 'envelope / baseline' : 'raw / baseline';
   const lines = [
     '## Envelope on and off (`npm run bench:envelope`)',
     '',
     `${startedAt} → ${new Date().toISOString()}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load ${loadBefore.map((l) => l.toFixed(2)).join(' / ')} before, ${loadavg().map((l) => l.toFixed(2)).join(' / ')} after; ${reps} repetition(s), arms alternated.`,
     'Raw = `envelope: false` (the default: bodies are the JSON alone); envelope = `envelope: true` with two headers (`traceparent`, `tenant`) on every message, opened by the server.',
-    ...(baseline ? ['', `Baseline = ${arms.find((a) => a.id === 'baseline')!.label}: the library before the envelope existed.`, ''] : ['']),
-    `| Workload | Size | raw (msg/s) | envelope (msg/s) |${baseline ? ' baseline (msg/s) |' : ''} envelope / raw |${baseline ? ' raw / baseline |' : ''}`,
+    ...(baseline
+      ? ['', `Baseline = ${arms.find((a) => a.id === 'baseline')!.label}${baselineEnvelope ? '' : ': the library before the envelope existed'}.`, '']
+      : ['']),
+    `| Workload | Size | raw (msg/s) | envelope (msg/s) |${baseline ? ' baseline (msg/s) |' : ''} envelope / raw |${baseline ? ` ${versus} |` : ''}`,
     `|---|---|---|---|---|${baseline ? '---|---|' : ''}`,
     ...rows.map((r) => {
       const f = r.figures;
       const base = baseline ? ` ${cell(f.baseline!)} |` : '';
-      const offCost = baseline ? ` ${ratio(f.raw!, f.baseline!)} |` : '';
+      const offCost = baseline ? ` ${ratio(baselineEnvelope ? f.envelope! : f.raw!, f.baseline!)} |` : '';
       return `| ${r.workload} | ${sizeLabel(r.size)} | ${cell(f.raw!)} | ${cell(f.envelope!)} |${base} ${ratio(f.envelope!, f.raw!)} |${offCost}`;
     }),
     '',
     'Ratios are medians of per-repetition ratios (min–max in small type).',
+    '',
+    `This process's CPU time per message, µs (client or server and Nest in this process; nsqd not counted):`,
+    '',
+    `| Workload | Size | raw | envelope |${baseline ? ' baseline |' : ''} envelope − raw |${baseline ? ` ${baselineEnvelope ? 'baseline − raw' : ''} |` : ''}`,
+    `|---|---|---|---|---|${baseline ? '---|---|' : ''}`,
+    ...rows.map((r) => {
+      const c = r.cpu;
+      const extra = (a: number[], b: number[]) => us(a.map((x, i) => x - b[i]!));
+      const base = baseline ? ` ${us(c.baseline!)} |` : '';
+      const baseExtra = baseline ? ` ${baselineEnvelope ? extra(c.baseline!, c.raw!) : ''} |` : '';
+      return `| ${r.workload} | ${sizeLabel(r.size)} | ${us(c.raw!)} | ${us(c.envelope!)} |${base} ${extra(c.envelope!, c.raw!)} |${baseExtra}`;
+    }),
     '',
   ];
   await mkdir(outDir, { recursive: true });

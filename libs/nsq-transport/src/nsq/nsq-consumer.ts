@@ -248,7 +248,8 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
       return false;
     }
     delivery.open(opened, this.early.of(delivery.id));
-    const remaining = msUntilDue(opened.headers);
+    // The header map is built only when read: most messages carry no due time.
+    const remaining = opened.deliverAt === undefined ? 0 : msUntilDue(opened.headers);
     if (remaining === 0) return true;
     this.early.add(delivery.id);
     this.earlyCount += 1;

@@ -3,7 +3,8 @@ import { InvalidNsqHeaderError } from '../errors/invalid-nsq-header.error.js';
 import { InvalidNsqMessageError } from '../errors/invalid-nsq-message.error.js';
 import type { NsqBody, NsqSerializer } from '../interfaces/nsq-codec.interface.js';
 import { NsqRecord } from '../record-builders/nsq.record-builder.js';
-import { encodeNsqEnvelopePrefix } from '../wire/nsq-envelope.js';
+import { NsqJsonSerializer } from '../serializers/nsq-json.serializer.js';
+import { encodeNsqEnvelopePrefix, encodeNsqEnvelopeText } from '../wire/nsq-envelope.js';
 import { mergeNsqHeaders, NO_HEADERS, normalizeNsqHeaders, NSQ_HEADER, type NsqHeaders } from '../wire/nsq-headers.js';
 import { assertNsqName } from './nsq-names.js';
 
@@ -56,10 +57,12 @@ export function buildPublishRequest(
     throw new InvalidNsqMessageError(`delay ${String(delayMs)} ms is outside nsqd's range 0..${NSQD_LIMITS.maxRequeueDelayMs} ms`, topic);
   }
   const prefix = envelopePrefix(topic, record?.options.headers, delayMs, settings.envelope, extra);
+  // The built-in JSON codec (not a subclass, which may override serialize()) hands its text to the envelope.
+  const textual = prefix !== undefined && serializer.constructor === NsqJsonSerializer ? (serializer as NsqJsonSerializer) : undefined;
   const encoded: NsqBody[] = [];
   let asynchronous = false;
   for (const payload of payloads) {
-    const body = encode(serializer, payload, topic);
+    const body = textual ? encodeText(textual, payload, topic) : encode(serializer, payload, topic);
     if (isThenable(body)) asynchronous = true;
     encoded.push(body as NsqBody);
   }
@@ -96,9 +99,8 @@ function checkBodies(topic: string, encoded: readonly NsqBody[], delayMs: number
   const bodies: Buffer[] = [];
   let total = 0;
   for (const encodedBody of encoded) {
-    const payload = toBuffer(encodedBody, topic);
-    if (payload.length === 0) throw new InvalidNsqMessageError(`an empty message body cannot be published (topic "${topic}")`, topic);
-    const body = prefix ? Buffer.concat([prefix, payload], prefix.length + payload.length) : payload;
+    const body = prefix ? envelopeBody(prefix, encodedBody, topic) : toBuffer(encodedBody, topic);
+    if (body.length === (prefix?.length ?? 0)) throw new InvalidNsqMessageError(`an empty message body cannot be published (topic "${topic}")`, topic);
     if (body.length > limits.maxMessageSize) {
       throw new InvalidNsqMessageError(`message body of ${body.length} bytes exceeds maxMessageSize ${limits.maxMessageSize} (topic "${topic}")`, topic);
     }
@@ -112,6 +114,13 @@ function checkBodies(topic: string, encoded: readonly NsqBody[], delayMs: number
   return { topic, bodies, delayMs };
 }
 
+/** The envelope around one payload, in one allocation when the codec gave text. */
+function envelopeBody(prefix: Buffer, encoded: NsqBody, topic: string): Buffer {
+  if (typeof encoded === 'string') return encodeNsqEnvelopeText(prefix, encoded);
+  const payload = toBuffer(encoded, topic);
+  return Buffer.concat([prefix, payload], prefix.length + payload.length);
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -119,6 +128,14 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function encode(serializer: NsqSerializer, payload: unknown, topic: string): NsqBody | Promise<NsqBody> {
   try {
     return serializer.serialize(payload);
+  } catch (error) {
+    throw serializationError(error, topic);
+  }
+}
+
+function encodeText(serializer: NsqJsonSerializer, payload: unknown, topic: string): string {
+  try {
+    return serializer.serializeToText(payload);
   } catch (error) {
     throw serializationError(error, topic);
   }

@@ -101,17 +101,16 @@ export class NsqRecordBuilder<TData = unknown> {
   }
 
   build(): NsqRecord<TData> {
-    const headers = {
-      ...(this.headers === undefined ? {} : { headers: this.headers }),
-      ...(this.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: this.requestTimeoutMs }),
-    };
-    if (this.batch !== undefined) {
-      if (this.delayMs !== undefined) {
-        // nsqd has no deferred MPUB: refusing is clearer than silently splitting.
-        throw new InvalidNsqOptionError('delayMs', 'no delay on a batch (nsqd cannot defer an MPUB)', this.delayMs);
-      }
-      return new NsqRecord<TData>(this.batch, headers, true);
+    if (this.batch !== undefined && this.delayMs !== undefined) {
+      // nsqd has no deferred MPUB: refusing is clearer than silently splitting.
+      throw new InvalidNsqOptionError('delayMs', 'no delay on a batch (nsqd cannot defer an MPUB)', this.delayMs);
     }
-    return new NsqRecord<TData>(this.data as TData, this.delayMs === undefined ? headers : { ...headers, delayMs: this.delayMs });
+    // Only the options set, as own properties (one object per emit, no spreads: a builder is made per emit).
+    const options: { -readonly [K in keyof NsqRecordOptions]: NsqRecordOptions[K] } = {};
+    if (this.headers !== undefined) options.headers = this.headers;
+    if (this.requestTimeoutMs !== undefined) options.requestTimeoutMs = this.requestTimeoutMs;
+    if (this.batch !== undefined) return new NsqRecord<TData>(this.batch, options, true);
+    if (this.delayMs !== undefined) options.delayMs = this.delayMs;
+    return new NsqRecord<TData>(this.data as TData, options);
   }
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { InvalidNsqHeaderError } from '../errors/invalid-nsq-header.error.js';
 import { NsqDecodeError } from '../errors/nsq-decode.error.js';
-import { isValidNsqHeaderName, NO_HEADERS, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
+import { NO_HEADERS, NSQ_HEADER, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
 
 /** `"\0NQE"`: no JSON or UTF-8 text body starts with a NUL byte (WIRE.md §2.1). */
 const MAGIC = 0x00_4e_51_45;
@@ -16,7 +16,12 @@ export interface NsqOpenedBody {
   readonly payload: Buffer;
   /** Whether the body was an envelope (a raw body has no headers). */
   readonly enveloped: boolean;
+  /** The `nsq-deliver-at` header's value, read without building the header map (absent on a raw body). */
+  readonly deliverAt?: string;
 }
+
+/** The prefix of an envelope without headers, shared by every such emit (only ever copied from). */
+const EMPTY_PREFIX = Buffer.from([0x00, 0x4e, 0x51, 0x45, NSQ_ENVELOPE_VERSION, 0, 0, 0]);
 
 /**
  * The envelope's bytes before the payload, for headers already validated
@@ -31,6 +36,7 @@ export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
     count += 1;
     size += 1 + name.length + 4 + Buffer.byteLength(headers[name]!, 'utf8');
   }
+  if (count === 0) return EMPTY_PREFIX;
   if (count > NSQ_HEADER_LIMITS.maxCount) throw new InvalidNsqHeaderError(`${count} headers exceed the limit of ${NSQ_HEADER_LIMITS.maxCount}`);
   if (size - FIXED_BYTES > NSQ_HEADER_LIMITS.maxSectionBytes) {
     throw new InvalidNsqHeaderError(`headers of ${size - FIXED_BYTES} bytes exceed the limit of ${NSQ_HEADER_LIMITS.maxSectionBytes}`);
@@ -57,9 +63,51 @@ export function encodeNsqEnvelope(headers: NsqHeaders, payload: Buffer | Uint8Ar
   return Buffer.concat([prefix, payload], prefix.length + payload.length);
 }
 
+/**
+ * One enveloped body from a codec's text: `prefix` ({@link encodeNsqEnvelopePrefix})
+ * and the text's UTF-8 bytes written into one allocation, with no
+ * intermediate Buffer of the payload.
+ */
+export function encodeNsqEnvelopeText(prefix: Buffer, text: string): Buffer {
+  const body = Buffer.allocUnsafe(prefix.length + Buffer.byteLength(text, 'utf8'));
+  // A prefix is usually a few dozen bytes: then a loop beats the native copy's call overhead.
+  if (prefix.length <= 128) for (let i = 0; i < prefix.length; i++) body[i] = prefix[i]!;
+  else prefix.copy(body, 0);
+  body.write(text, prefix.length, 'utf8');
+  return body;
+}
+
 /** Whether `body` starts with the envelope's magic (whatever its version). */
 export function isNsqEnvelope(body: Buffer): boolean {
   return body.length >= 4 && body[0] === 0x00 && body.readUInt32BE(0) === MAGIC;
+}
+
+/** Bytes of a valid header name (WIRE.md §2.2: an HTTP token, lower case). */
+const TOKEN_BYTE = new Uint8Array(256);
+for (const c of "abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") TOKEN_BYTE[c.charCodeAt(0)] = 1;
+/** Up to this many headers, repeats are found by comparing name bytes; past it, with a set of names. */
+const PAIRWISE_MAX = 16;
+const DELIVER_AT = Buffer.from(NSQ_HEADER.deliverAt, 'latin1');
+
+/**
+ * An envelope checked whole on arrival (every WIRE.md §2.1 rule), whose
+ * header map is built only when read: most handlers never read it, and a
+ * null-prototype object per message costs more than the checks.
+ */
+class NsqOpenedEnvelope implements NsqOpenedBody {
+  readonly enveloped = true;
+  private decoded: NsqHeaders | undefined;
+
+  constructor(
+    private readonly body: Buffer,
+    private readonly count: number,
+    readonly payload: Buffer,
+    readonly deliverAt: string | undefined,
+  ) {}
+
+  get headers(): NsqHeaders {
+    return (this.decoded ??= decodeCheckedHeaders(this.body, this.count));
+  }
 }
 
 /**
@@ -67,6 +115,7 @@ export function isNsqEnvelope(body: Buffer): boolean {
  * into no headers and itself. Throws {@link NsqDecodeError} for an envelope
  * that breaks WIRE.md §2.1 (unknown version, flags, truncated, bad names or
  * values, a repeated name); its message never quotes the body (not even a header name).
+ * Every check runs here; the header map itself is built on first read.
  */
 export function openNsqBody(body: Buffer): NsqOpenedBody {
   if (!isNsqEnvelope(body)) return { headers: NO_HEADERS, payload: body, enveloped: false };
@@ -76,26 +125,77 @@ export function openNsqBody(body: Buffer): NsqOpenedBody {
   if (body[5] !== 0) throw malformed(`flags 0x${body[5]!.toString(16)} are not 0`);
   const count = body.readUInt16BE(6);
   if (count > NSQ_HEADER_LIMITS.maxCount) throw malformed(`${count} headers exceed ${NSQ_HEADER_LIMITS.maxCount}`);
-  const headers = Object.create(null) as Record<string, string>;
+  const nameStarts: number[] = [];
+  const seen = count > PAIRWISE_MAX ? new Set<string>() : undefined;
+  let deliverAt: string | undefined;
   let offset = FIXED_BYTES;
   for (let i = 0; i < count; i++) {
     if (offset + 1 > body.length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
     const nameLength = body[offset]!;
     if (offset + 1 + nameLength + 4 > body.length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
-    const name = body.toString('latin1', offset + 1, offset + 1 + nameLength);
-    if (!isValidNsqHeaderName(name)) throw malformed(`header ${i + 1} has an invalid name`);
-    if (name in headers) throw malformed(`header ${i + 1} repeats an earlier name`);
-    offset += 1 + nameLength;
+    const nameStart = offset + 1;
+    if (!isTokenName(body, nameStart, nameLength)) throw malformed(`header ${i + 1} has an invalid name`);
+    if (seen ? repeatsInSet(seen, body, nameStart, nameLength) : repeatsPairwise(nameStarts, body, nameStart, nameLength)) {
+      throw malformed(`header ${i + 1} repeats an earlier name`);
+    }
+    nameStarts.push(nameStart);
+    offset = nameStart + nameLength;
     const valueLength = body.readUInt32BE(offset);
     if (valueLength > NSQ_HEADER_LIMITS.maxValueBytes) throw malformed(`header ${i + 1} is ${valueLength} bytes, over ${NSQ_HEADER_LIMITS.maxValueBytes}`);
     if (offset + 4 + valueLength > body.length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
     const start = offset + 4;
-    if (!isUtf8(body.subarray(start, start + valueLength))) throw malformed(`header ${i + 1} is not valid UTF-8`);
-    headers[name] = body.toString('utf8', start, start + valueLength);
-    offset += 4 + valueLength;
+    if (!isUtf8Range(body, start, start + valueLength)) throw malformed(`header ${i + 1} is not valid UTF-8`);
+    if (nameLength === DELIVER_AT.length && sameBytes(body, nameStart, DELIVER_AT, 0, nameLength)) deliverAt = body.toString('utf8', start, start + valueLength);
+    offset = start + valueLength;
     if (offset - FIXED_BYTES > NSQ_HEADER_LIMITS.maxSectionBytes) throw malformed(`its headers exceed ${NSQ_HEADER_LIMITS.maxSectionBytes} bytes`);
   }
-  return { headers: Object.freeze(headers), payload: body.subarray(offset), enveloped: true };
+  return new NsqOpenedEnvelope(body, count, body.subarray(offset), deliverAt);
+}
+
+/** The header map of an envelope {@link openNsqBody} already checked. */
+function decodeCheckedHeaders(body: Buffer, count: number): NsqHeaders {
+  const headers = Object.create(null) as Record<string, string>;
+  let offset = FIXED_BYTES;
+  for (let i = 0; i < count; i++) {
+    const nameLength = body[offset]!;
+    const name = body.toString('latin1', offset + 1, offset + 1 + nameLength);
+    offset += 1 + nameLength;
+    const valueLength = body.readUInt32BE(offset);
+    headers[name] = body.toString('utf8', offset + 4, offset + 4 + valueLength);
+    offset += 4 + valueLength;
+  }
+  return Object.freeze(headers);
+}
+
+/** Same rule as `isValidNsqHeaderName`, on the bytes (a name is latin1 on the wire). */
+function isTokenName(body: Buffer, start: number, length: number): boolean {
+  if (length < 1 || length > NSQ_HEADER_LIMITS.maxNameLength) return false;
+  for (let i = start; i < start + length; i++) if (TOKEN_BYTE[body[i]!] === 0) return false;
+  return true;
+}
+
+function repeatsPairwise(nameStarts: readonly number[], body: Buffer, start: number, length: number): boolean {
+  for (const earlier of nameStarts) if (body[earlier - 1] === length && sameBytes(body, start, body, earlier, length)) return true;
+  return false;
+}
+
+function repeatsInSet(seen: Set<string>, body: Buffer, start: number, length: number): boolean {
+  const name = body.toString('latin1', start, start + length);
+  if (seen.has(name)) return true;
+  seen.add(name);
+  return false;
+}
+
+function sameBytes(a: Buffer, aStart: number, b: Buffer, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
+/** UTF-8 validity of `body[start, end)`; ASCII (the usual header) without a native call. */
+function isUtf8Range(body: Buffer, start: number, end: number): boolean {
+  let i = start;
+  while (i < end && body[i]! < 0x80) i++;
+  return i === end || isUtf8(body.subarray(i, end));
 }
 
 function malformed(why: string): NsqDecodeError {

@@ -42,40 +42,53 @@ export const NSQ_HEADER = {
 /** An HTTP token (RFC 9110 tchar), lower case. */
 const NAME = /^[a-z0-9!#$%&'*+\-.^_`|~]+$/;
 
-/** A UTF-16 surrogate without its pair: not encodable as UTF-8. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /** An empty, frozen header set (the headers of a raw message). */
 export const NO_HEADERS: NsqHeaders = Object.freeze(Object.create(null) as Record<string, string>);
 
-/** Header sets this module produced: already valid, not checked again on every emit. */
-const normalized = new WeakSet<object>();
+/**
+ * A header set this module produced: already valid, not checked again on
+ * every emit. Its prototype is empty (no `Object.prototype` names, as with a
+ * null prototype); being a class instance, V8 keeps it a fast-mode object,
+ * quick to fill and to enumerate, and `#valid in` is a brand no other object
+ * can carry (cheaper than a WeakSet). Treated as immutable, as `NsqHeaders` says.
+ */
+class NormalizedNsqHeaders {
+  readonly #valid = true;
+
+  static is(value: object): boolean {
+    return #valid in value;
+  }
+
+  static create(): Record<string, string> {
+    return new NormalizedNsqHeaders() as unknown as Record<string, string>;
+  }
+}
+Object.setPrototypeOf(NormalizedNsqHeaders.prototype, null);
+delete (NormalizedNsqHeaders.prototype as { constructor?: unknown }).constructor;
 
 /**
  * Validates user headers (a record builder's, a dispatch hook's metadata) and
- * returns them lower-cased in a null-prototype object. Throws
+ * returns them lower-cased in an object with an empty prototype. Throws
  * {@link InvalidNsqHeaderError}; `nsq-` names are refused unless `reserved`.
  * A set it returned before is returned as is.
  */
 export function normalizeNsqHeaders(input: unknown, source: string, reserved = false): Record<string, string> {
-  if (input !== null && typeof input === 'object' && normalized.has(input)) return input as Record<string, string>;
+  if (input !== null && typeof input === 'object' && NormalizedNsqHeaders.is(input)) return input as Record<string, string>;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new InvalidNsqHeaderError(`${source} must be an object of string values, received ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   }
-  const headers = Object.create(null) as Record<string, string>;
-  for (const [given, value] of Object.entries(input as Record<string, unknown>)) {
-    const name = given.toLowerCase();
-    checkName(name, given, source, reserved);
+  const headers = NormalizedNsqHeaders.create();
+  for (const given of Object.keys(input)) {
+    const name = checkName(given, source, reserved);
     if (name in headers) throw new InvalidNsqHeaderError(`${source}: header "${given}" is given twice (names are case-insensitive)`, name);
-    headers[name] = checkValue(name, value, source);
+    headers[name] = checkValue(name, (input as Record<string, unknown>)[given], source);
   }
-  normalized.add(headers);
   return headers;
 }
 
 /** Merges header sets, later ones winning; every set must already be normalized. The whole set's limits are checked when it is encoded. */
 export function mergeNsqHeaders(...sets: ReadonlyArray<NsqHeaders | undefined>): NsqHeaders {
-  const merged = Object.create(null) as Record<string, string>;
+  const merged = NormalizedNsqHeaders.create();
   for (const set of sets) if (set) for (const name in set) merged[name] = set[name]!;
   return merged;
 }
@@ -85,22 +98,41 @@ export function isValidNsqHeaderName(name: string): boolean {
   return name.length >= 1 && name.length <= NSQ_HEADER_LIMITS.maxNameLength && NAME.test(name);
 }
 
-function checkName(name: string, given: string, source: string, reserved: boolean): void {
-  if (!isValidNsqHeaderName(name)) {
-    throw new InvalidNsqHeaderError(
-      `${source}: header name ${JSON.stringify(given.slice(0, 140))} is not a token of 1..${NSQ_HEADER_LIMITS.maxNameLength} characters (letters, digits, !#$%&'*+-.^_\`|~)`,
-      given,
-    );
+/** Names that passed {@link isValidNsqHeaderName}, by their given spelling: the same few names come with every emit. */
+const validNames = new Map<string, string>();
+const VALID_NAMES_KEPT = 1024;
+
+/** Returns the lower-cased name of `given`, or throws. */
+function checkName(given: string, source: string, reserved: boolean): string {
+  let name = validNames.get(given);
+  if (name === undefined) {
+    name = given.toLowerCase();
+    if (!isValidNsqHeaderName(name)) {
+      throw new InvalidNsqHeaderError(
+        `${source}: header name ${JSON.stringify(given.slice(0, 140))} is not a token of 1..${NSQ_HEADER_LIMITS.maxNameLength} characters (letters, digits, !#$%&'*+-.^_\`|~)`,
+        given,
+      );
+    }
+    if (validNames.size < VALID_NAMES_KEPT) validNames.set(given, name);
   }
   if (!reserved && name.startsWith(RESERVED_HEADER_PREFIX)) {
     throw new InvalidNsqHeaderError(`${source}: header "${name}" is reserved (names starting with "${RESERVED_HEADER_PREFIX}" are the transport's)`, name);
   }
+  return name;
 }
 
 function checkValue(name: string, value: unknown, source: string): string {
   if (typeof value !== 'string') throw new InvalidNsqHeaderError(`${source}: header "${name}" must be a string, received ${value === null ? 'null' : typeof value}`, name);
-  if (LONE_SURROGATE.test(value)) throw new InvalidNsqHeaderError(`${source}: header "${name}" is not well-formed Unicode (a lone surrogate)`, name);
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > NSQ_HEADER_LIMITS.maxValueBytes) throw new InvalidNsqHeaderError(`${source}: header "${name}" is ${bytes} bytes, over the limit of ${NSQ_HEADER_LIMITS.maxValueBytes}`, name);
+  if (!isWellFormed(value)) throw new InvalidNsqHeaderError(`${source}: header "${name}" is not well-formed Unicode (a lone surrogate)`, name);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short value cannot be over the limit.
+  if (value.length * 3 > NSQ_HEADER_LIMITS.maxValueBytes) {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > NSQ_HEADER_LIMITS.maxValueBytes) throw new InvalidNsqHeaderError(`${source}: header "${name}" is ${bytes} bytes, over the limit of ${NSQ_HEADER_LIMITS.maxValueBytes}`, name);
+  }
   return value;
+}
+
+/** `String.prototype.isWellFormed` (ES2024, Node 20): no lone surrogate, so the value is encodable as UTF-8. */
+function isWellFormed(value: string): boolean {
+  return (value as string & { isWellFormed(): boolean }).isWellFormed();
 }

@@ -60,9 +60,33 @@ describe('the envelope (WIRE.md §2)', () => {
     ['an empty name', byHand([['', '1']], 'x'), /invalid name/],
     ['a repeated name', byHand([['a', '1'], ['a', '2']], 'x'), /repeats an earlier name/],
     ['invalid UTF-8 in a value', Buffer.from([0x00, 0x4e, 0x51, 0x45, 1, 0, 0, 1, 1, 0x61, 0, 0, 0, 1, 0xff]), /not valid UTF-8/],
+    ['a name byte outside the token set', byHand([['a\u00e4', '1']], 'x'), /invalid name/],
+    ['a repeated name among more than 16', byHand([...Array.from({ length: 20 }, (_, i): [string, string] => [`h${i}`, '']), ['h3', '']], 'x'), /header 21 repeats an earlier name/],
+    ['invalid UTF-8 after an ASCII start', byHand([['a', 'abc']], 'x').fill(0xc3, 16, 17), /not valid UTF-8/],
   ])('refuses %s as undecodable, without quoting the body', (_label, body, why) => {
     expect(() => openNsqBody(body)).toThrow(NsqDecodeError);
     expect(() => openNsqBody(body)).toThrow(why);
+  });
+
+  it('checks the whole envelope on opening, before its headers are read', () => {
+    // The header map is built on first read; a bad value late in the section still fails at once.
+    const body = byHand([['a', '1'], ['b', 'ok'], ['c', 'x']], '{}');
+    body[body.length - 3] = 0xff;
+    expect(() => openNsqBody(body)).toThrow(/header 3 is not valid UTF-8/);
+  });
+
+  it('reads non-ASCII values and many headers, the same map on every read', () => {
+    const many = Array.from({ length: 20 }, (_, i): [string, string] => [`h${i}`, `v${i} ✓`]);
+    const opened = openNsqBody(byHand(many, '{}'));
+    expect({ ...opened.headers }).toEqual(Object.fromEntries(many));
+    expect(opened.headers).toBe(opened.headers);
+    expect(Object.isFrozen(opened.headers)).toBe(true);
+  });
+
+  it('gives the due time without building the header map', () => {
+    expect(openNsqBody(byHand([['a', '1'], ['nsq-deliver-at', '1700000000000']], '{}')).deliverAt).toBe('1700000000000');
+    expect(openNsqBody(byHand([['nsq-deliver-ax', '1']], '{}')).deliverAt).toBeUndefined();
+    expect(openNsqBody(Buffer.from('{}')).deliverAt).toBeUndefined();
   });
 });
 
@@ -84,6 +108,31 @@ describe('header rules (WIRE.md §2.2)', () => {
   ])('refuses %s with InvalidNsqHeaderError', (_label, headers, why) => {
     expect(() => normalizeNsqHeaders(headers, 'test')).toThrow(InvalidNsqHeaderError);
     expect(() => normalizeNsqHeaders(headers, 'test')).toThrow(why);
+  });
+
+  it('refuses a reserved name on a later call after accepting it where reserved names are allowed', () => {
+    expect({ ...normalizeNsqHeaders({ 'NSQ-Reply-To': 'r' }, 'test', true) }).toEqual({ 'nsq-reply-to': 'r' });
+    expect(() => normalizeNsqHeaders({ 'NSQ-Reply-To': 'r' }, 'test')).toThrow(/reserved/);
+  });
+
+  it('counts a value\'s UTF-8 bytes, not its characters, against the limit', () => {
+    const max = NSQ_HEADER_LIMITS.maxValueBytes;
+    expect(() => normalizeNsqHeaders({ a: '\u00e9'.repeat(max / 2) }, 'test')).not.toThrow();
+    expect(() => normalizeNsqHeaders({ a: '\u00e9'.repeat(max / 2 + 1) }, 'test')).toThrow(/over the limit/);
+    expect(() => normalizeNsqHeaders({ a: 'ok \uDC00' }, 'test')).toThrow(/well-formed/);
+  });
+
+  it('keeps names that Object.prototype has as plain headers, none inherited', () => {
+    const headers = normalizeNsqHeaders({ constructor: 'c', __proto__: 'p', tostring: 't' } as Record<string, string>, 'test');
+    expect('hasOwnProperty' in headers).toBe(false);
+    const opened = openNsqBody(encodeNsqEnvelope(headers, Buffer.from('{}')));
+    expect({ ...opened.headers }).toEqual({ constructor: 'c', tostring: 't' });
+  });
+
+  it('trusts only a set it returned itself: a copy is checked again', () => {
+    const headers = normalizeNsqHeaders({ a: '1' }, 'test');
+    expect(normalizeNsqHeaders(headers, 'test')).toBe(headers);
+    expect(() => normalizeNsqHeaders({ ...headers, 'Bad Name': 'x' }, 'test')).toThrow(/not a token/);
   });
 
   it('refuses too many headers and too many bytes of them', () => {
@@ -127,6 +176,31 @@ describe('headers on emit', () => {
 
   it('refuses invalid dispatch-hook metadata with a typed error', () => {
     expect(() => buildPublishRequest('t', { id: 1 }, json, ENVELOPE, { metadata: { 'bad name': 'x' } })).toThrow(InvalidNsqHeaderError);
+  });
+
+  it('writes the JSON codec\'s envelope byte for byte as the reference layout', () => {
+    const record = new NsqRecordBuilder({ id: 1, name: 'açme ✓' }).setHeaders({ tenant: 'acme' }).build();
+    const request = buildPublishRequest('t', record, json, ENVELOPE);
+    if (request instanceof Promise) throw new Error('expected a synchronous request');
+    expect(request.bodies).toEqual([byHand([['tenant', 'acme']], '{"id":1,"name":"açme ✓"}')]);
+    expect(buildPublishRequest('t', { id: 1 }, json, ENVELOPE)).toEqual({ topic: 't', bodies: [byHand([], '{"id":1}')], delayMs: 0 });
+  });
+
+  it('uses a JSON serializer subclass\'s own serialize() in an envelope', () => {
+    class Upper extends NsqJsonSerializer {
+      override serialize(value: unknown): Buffer {
+        return Buffer.from(JSON.stringify(value).toUpperCase());
+      }
+    }
+    const request = buildPublishRequest('t', { id: 'a' }, new Upper(), ENVELOPE);
+    if (request instanceof Promise) throw new Error('expected a synchronous request');
+    expect(openNsqBody(request.bodies[0]!).payload.toString()).toBe('{"ID":"A"}');
+  });
+
+  it('refuses an empty body in an envelope as in a raw body', () => {
+    const empty = { serialize: () => '' };
+    expect(() => buildPublishRequest('t', 1, empty, ENVELOPE)).toThrow(/empty message body/);
+    expect(() => buildPublishRequest('t', 1, empty, RAW)).toThrow(/empty message body/);
   });
 
   it('counts the envelope against maxMessageSize', () => {
