@@ -12,6 +12,8 @@ import { withTraceIds } from './nsq-trace-logger.js';
 /** One message's telemetry, from its handler's start (or its first settlement) to its final FIN or REQ. */
 interface Processing {
   readonly span: Span | undefined;
+  /** Its subscription's counts (metrics on), found once when it arrived. */
+  readonly tally: RouteTally | undefined;
   /** `performance.now()` when the handler started; undefined for a message settled without running it. */
   readonly startedAt: number | undefined;
   errorType?: string;
@@ -27,6 +29,8 @@ interface Processing {
  */
 interface RouteTally {
   readonly attributes: Attributes;
+  /** The process-duration labels by outcome (then error type), built once each. */
+  readonly durationLabels: Map<string, Attributes>;
   consumed: number;
   finished: number;
   requeued: number;
@@ -48,7 +52,10 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   private readonly duration: Histogram | undefined;
   /** Counts per subscription (`topic/channel`). */
   private readonly tallies = new Map<string, RouteTally>();
+  /** The same, by route object: found per message without building a key. */
+  private readonly routeTallies = new WeakMap<R, RouteTally>();
   private readonly deadLetterTopic: string | undefined;
+  private readonly spanNames = new WeakMap<R, string>();
 
   constructor(routes: readonly R[], options: ResolvedServerNsqOptions, hooks: NsqConsumerHooks<R>, logger: NsqConsumerLogger, private readonly telemetry: NsqTelemetry, factories?: NsqConsumerFactories) {
     const self: { consumer?: ObservedNsqConsumer<R> } = {};
@@ -60,7 +67,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   }
 
   protected override onMessage(active: ActiveRoute<R>, message: Message): void {
-    if (this.duration) this.tallyOf(active.route.topic, active.route.channel).consumed += 1;
+    if (this.duration) this.routeTally(active.route).consumed += 1;
     super.onMessage(active, message);
   }
 
@@ -68,8 +75,9 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   private handleObserved(delivery: NsqDelivery, route: R, handle: NsqConsumerHooks<R>['handle']): Promise<void> {
     const { api, tracer } = this.telemetry;
     const startedAt = performance.now();
+    const tally = this.duration ? this.routeTally(route) : undefined;
     if (!tracer) {
-      const processing: Processing = { span: undefined, startedAt };
+      const processing: Processing = { span: undefined, tally, startedAt };
       this.processing.set(delivery, processing);
       return handle(delivery, route).then(undefined, (error: unknown) => {
         processing.errorType = errorTypeOf(error);
@@ -78,7 +86,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
     }
     const parent = this.telemetry.extract(api.context.active(), delivery.headers);
     const span = tracer.startSpan(
-      `process ${delivery.topic}`,
+      this.spanName(route),
       {
         kind: api.SpanKind.CONSUMER,
         attributes: {
@@ -94,7 +102,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
       },
       parent,
     );
-    const processing: Processing = { span, startedAt };
+    const processing: Processing = { span, tally, startedAt };
     this.processing.set(delivery, processing);
     return api.context.with(api.trace.setSpan(parent, span), () => handle(delivery, route)).then(undefined, (error: unknown) => {
       processing.errorType = errorTypeOf(error);
@@ -116,7 +124,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
     const before = delivery.settledAs;
     const span = processing?.span;
     if (action.kind === 'dead-letter') {
-      if (!processing) this.processing.set(delivery, (processing = { span: undefined, startedAt: undefined }));
+      if (!processing) this.processing.set(delivery, (processing = { span: undefined, tally: undefined, startedAt: undefined }));
       processing.deadLetterReason = action.reason;
       span?.addEvent(NSQ_SPAN_EVENT.deadLetter, {
         [A.deadLetterReason]: action.reason,
@@ -125,7 +133,8 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
     } else if (action.kind === 'requeue' && span && !delivery.isSettled) {
       span.addEvent(NSQ_SPAN_EVENT.requeue, { [A.requeueDelay]: Math.round(action.delayMs), [A.attempts]: delivery.attempts });
     }
-    if (span) {
+    // A FIN (or nothing) writes no log line: no context to set for it.
+    if (span && action.kind !== 'finish' && action.kind !== 'none') {
       const { api } = this.telemetry;
       api.context.with(api.trace.setSpan(api.context.active(), span), () => super.settle(delivery, action, onSettled));
     } else {
@@ -149,25 +158,34 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
       processing.span.end();
     }
     if (!this.duration) return;
-    const tally = this.tallyOf(delivery.topic, delivery.channel);
+    const tally = processing?.tally ?? this.tallyOf(delivery.topic, delivery.channel);
     if (outcome === 'finished') tally.finished += 1;
     else if (outcome === 'requeued') tally.requeued += 1;
     else {
       const reason = processing!.deadLetterReason!;
       tally.deadLettered.set(reason, (tally.deadLettered.get(reason) ?? 0) + 1);
     }
-    if (processing?.startedAt !== undefined) {
-      const labels: Attributes = { ...tally.attributes, [A.outcome]: outcome };
-      if (processing.errorType !== undefined) labels[A.errorType] = processing.errorType;
-      this.duration.record((performance.now() - processing.startedAt) / 1000, labels);
-    }
+    if (processing?.startedAt !== undefined) this.duration.record((performance.now() - processing.startedAt) / 1000, durationLabels(tally, outcome, processing.errorType));
+  }
+
+  private routeTally(route: R): RouteTally {
+    let tally = this.routeTallies.get(route);
+    if (!tally) this.routeTallies.set(route, (tally = this.tallyOf(route.topic, route.channel)));
+    return tally;
+  }
+
+  /** `process <topic>`, built once per route. */
+  private spanName(route: R): string {
+    let name = this.spanNames.get(route);
+    if (name === undefined) this.spanNames.set(route, (name = `process ${route.topic}`));
+    return name;
   }
 
   private tallyOf(topic: string, channel: string): RouteTally {
     const key = `${topic}/${channel}`;
     let tally = this.tallies.get(key);
     if (!tally) {
-      tally = { attributes: { [A.system]: NSQ_SYSTEM, [A.destination]: topic, [A.consumerGroup]: channel }, consumed: 0, finished: 0, requeued: 0, deadLettered: new Map() };
+      tally = { attributes: { [A.system]: NSQ_SYSTEM, [A.destination]: topic, [A.consumerGroup]: channel }, durationLabels: new Map(), consumed: 0, finished: 0, requeued: 0, deadLettered: new Map() };
       this.tallies.set(key, tally);
     }
     return tally;
@@ -203,6 +221,18 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
       advice: { explicitBucketBoundaries: NSQ_DURATION_BUCKETS },
     });
   }
+}
+
+/** The process-duration labels of `tally`'s subscription for an outcome (and error type): one object per combination, reused. */
+function durationLabels(tally: RouteTally, outcome: NsqOutcome, errorType: string | undefined): Attributes {
+  const key = errorType === undefined ? outcome : `${outcome}\0${errorType}`;
+  let labels = tally.durationLabels.get(key);
+  if (!labels) {
+    labels = { ...tally.attributes, [A.outcome]: outcome };
+    if (errorType !== undefined) labels[A.errorType] = errorType;
+    tally.durationLabels.set(key, labels);
+  }
+  return labels;
 }
 
 function errorTypeOf(error: unknown): string {
