@@ -22,6 +22,12 @@ interface Processing {
   done?: boolean;
 }
 
+/** What a route's CONSUMER spans start with. */
+interface RouteSpan {
+  readonly spanName: string;
+  readonly attributes: Attributes;
+}
+
 /**
  * A subscription's counts, kept as plain numbers and reported to observable
  * counters when the metrics are collected: per message a `+= 1`, not an SDK
@@ -55,7 +61,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   /** The same, by route object: found per message without building a key. */
   private readonly routeTallies = new WeakMap<R, RouteTally>();
   private readonly deadLetterTopic: string | undefined;
-  private readonly spanNames = new WeakMap<R, string>();
+  private readonly routeSpans = new WeakMap<R, RouteSpan>();
 
   constructor(routes: readonly R[], options: ResolvedServerNsqOptions, hooks: NsqConsumerHooks<R>, logger: NsqConsumerLogger, private readonly telemetry: NsqTelemetry, factories?: NsqConsumerFactories) {
     const self: { consumer?: ObservedNsqConsumer<R> } = {};
@@ -71,46 +77,48 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
     super.onMessage(active, message);
   }
 
-  /** Runs the handler inside its span (tracing) and times it (metrics). */
+  /**
+   * Runs the handler inside its span (tracing) and times it (metrics). Its
+   * failure is recorded in {@link afterHandling}, where the consumer learns
+   * of it anyway: no extra promise per message.
+   */
   private handleObserved(delivery: NsqDelivery, route: R, handle: NsqConsumerHooks<R>['handle']): Promise<void> {
     const { api, tracer } = this.telemetry;
     const startedAt = performance.now();
     const tally = this.duration ? this.routeTally(route) : undefined;
     if (!tracer) {
-      const processing: Processing = { span: undefined, tally, startedAt };
-      this.processing.set(delivery, processing);
-      return handle(delivery, route).then(undefined, (error: unknown) => {
-        processing.errorType = errorTypeOf(error);
-        throw error;
-      });
+      this.processing.set(delivery, { span: undefined, tally, startedAt });
+      return handle(delivery, route);
     }
     const parent = this.telemetry.extract(api.context.active(), delivery.headers);
-    const span = tracer.startSpan(
-      this.spanName(route),
-      {
-        kind: api.SpanKind.CONSUMER,
-        attributes: {
-          [A.system]: NSQ_SYSTEM,
-          [A.operationType]: 'process',
-          [A.operationName]: 'process',
-          [A.destination]: delivery.topic,
-          [A.consumerGroup]: delivery.channel,
-          [A.messageId]: delivery.id,
-          [A.attempts]: delivery.attempts,
-          [A.bodySize]: delivery.payload.length,
-        },
-      },
-      parent,
-    );
-    const processing: Processing = { span, tally, startedAt };
-    this.processing.set(delivery, processing);
-    return api.context.with(api.trace.setSpan(parent, span), () => handle(delivery, route)).then(undefined, (error: unknown) => {
-      processing.errorType = errorTypeOf(error);
-      span.setAttribute(A.errorType, processing.errorType);
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-      throw error;
-    });
+    const described = this.describe(route);
+    // What a sampler may decide on is given at the start (the attributes semantic conventions ask for at creation);
+    // the message's own only when the span is recorded, so an unsampled message builds nothing more.
+    const span = tracer.startSpan(described.spanName, { kind: api.SpanKind.CONSUMER, attributes: described.attributes }, parent);
+    if (span.isRecording()) {
+      span.setAttribute(A.messageId, delivery.id);
+      span.setAttribute(A.attempts, delivery.attempts);
+      span.setAttribute(A.bodySize, delivery.payload.length);
+    }
+    this.processing.set(delivery, { span, tally, startedAt });
+    return api.context.with(api.trace.setSpan(parent, span), handle, undefined, delivery, route);
+  }
+
+  /** A failed handler run: its error type for the process duration, and the span's error status and exception. */
+  protected override afterHandling(delivery: NsqDelivery, failed: boolean, error: unknown, release: () => void): void {
+    if (failed) {
+      const processing = this.processing.get(delivery);
+      if (processing) {
+        processing.errorType = errorTypeOf(error);
+        const span = processing.span;
+        if (span) {
+          span.setAttribute(A.errorType, processing.errorType);
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: this.telemetry.api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    }
+    super.afterHandling(delivery, failed, error, release);
   }
 
   /**
@@ -174,11 +182,23 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
     return tally;
   }
 
-  /** `process <topic>`, built once per route. */
-  private spanName(route: R): string {
-    let name = this.spanNames.get(route);
-    if (name === undefined) this.spanNames.set(route, (name = `process ${route.topic}`));
-    return name;
+  /** A route's span name and start attributes, built once. */
+  private describe(route: R): RouteSpan {
+    let described = this.routeSpans.get(route);
+    if (!described) {
+      described = {
+        spanName: `process ${route.topic}`,
+        attributes: Object.freeze({
+          [A.system]: NSQ_SYSTEM,
+          [A.operationType]: 'process',
+          [A.operationName]: 'process',
+          [A.destination]: route.topic,
+          [A.consumerGroup]: route.channel,
+        }),
+      };
+      this.routeSpans.set(route, described);
+    }
+    return described;
   }
 
   private tallyOf(topic: string, channel: string): RouteTally {
