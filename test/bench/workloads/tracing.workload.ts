@@ -1,14 +1,17 @@
 /**
  * `npm run bench:tracing`: what OpenTelemetry tracing and metrics cost (issue 13). Self-contained:
  * its own nsqd, one Nest microservice (ServerNsq) and one ClientNsq in this process, both in
- * envelope mode, 1 KiB JSON messages. Four arms, interleaved round by round so all see the same
- * machine: `off` (the default), `on` (tracing and metrics on both sides, into a real SDK: a
- * TracerProvider with a BatchSpanProcessor whose exporter drops the spans, a MeterProvider whose
- * reader never exports), `sampled` (the same, 10 % of traces recorded) and `metrics` (metrics alone). Each round emits `count`
- * messages twice: paced at `rate` msg/s (CPU per message: the cost) and flat out, `window`
- * unacknowledged at a time (throughput). Writes test/bench/results/tracing.md. No figure is asserted.
+ * envelope mode, JSON messages (1 KiB by default). Five arms, interleaved round by round so all see
+ * the same machine: `off` (the default, no OpenTelemetry in the process), `sdk` (our options off, an
+ * SDK registered globally and its context manager in use: the budget's baseline), `on` (tracing and
+ * metrics on both sides, into that SDK: a TracerProvider with a BatchSpanProcessor whose exporter
+ * drops the spans, a MeterProvider whose reader never exports), `sampled` (the same, 10 % of traces
+ * recorded) and `metrics` (metrics alone). Each round emits `count` messages twice: paced at `rate`
+ * msg/s (CPU per message: the cost) and flat out, `window` unacknowledged at a time (throughput).
+ * Writes test/bench/results/tracing.md. No figure is asserted.
  *
- *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N] [--arms off,on,sampled,metrics] [--out FILE]
+ *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N]
+ *     [--arms off,sdk,on,sampled,metrics] [--sizes 1024,100] [--out FILE]
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
