@@ -3,6 +3,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { NsqEventType, NsqRecordBuilder, type ClientNsq, type ServerNsqOptions } from 'nestjs-transport-nsq';
+import { FakeNsqd } from '../support/fake-nsqd.js';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import { emit, startClient, startConsumer, type HandlerBehavior, type TestConsumer } from '../support/nest-harness.js';
 import { inActiveSpan, installGlobalOpenTelemetry, recordSpans, type SpanRecorder } from '../support/otel.js';
@@ -254,5 +255,26 @@ describe('tracing with OpenTelemetry', () => {
     expect(global.spans().map((s) => s.name)).toEqual(['POST /off']);
     // Nothing traced crossed the wire either: the body has no trace context.
     expect(off.deliveries[0]!.body.includes('traceparent')).toBe(false);
+  });
+  it('keeps coalescing emits under tracing and metrics: a burst made while one is outstanding leaves as one MPUB, each message with its own span and traceparent', async () => {
+    // A scripted nsqd shows the commands as written: the instrumented publish must not serialise emits into one PUB each.
+    const fake = await FakeNsqd.start();
+    try {
+      const publisher = await startClient({ nsqdTcpAddresses: [fake.address], envelope: true, tracing: true, metrics: true });
+      clients.push(publisher);
+      const topic = 'trace.coalesced';
+      await Promise.all(Array.from({ length: 10 }, (_, i) => emit(publisher, topic, { i })));
+      const publishes = fake.connections.flatMap((c) => c.commands).filter((c) => c.name === 'PUB' || c.name === 'MPUB');
+      // The first emit leaves alone; the nine made while it is outstanding are one MPUB (as with tracing off).
+      expect(publishes.map((c) => c.name)).toEqual(['PUB', 'MPUB']);
+      const sends = await endedSpans(global, `publish ${topic}`, 10);
+      expect(new Set(sends.map((s) => ids(s).spanId)).size).toBe(10);
+      // Every body carries its own span's traceparent.
+      const bodies = publishes.map((c) => c.body!.toString('latin1')).join('');
+      for (const send of sends) expect(bodies).toContain(`00-${ids(send).traceId}-${ids(send).spanId}-01`);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await fake.close();
+    }
   });
 });

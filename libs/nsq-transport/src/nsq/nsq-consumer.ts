@@ -263,7 +263,8 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     return false;
   }
 
-  private afterHandling(delivery: NsqDelivery, failed: boolean, error: unknown, release: () => void): void {
+  /** After the handler: the settlement its outcome calls for (ObservedNsqConsumer records a failure here). */
+  protected afterHandling(delivery: NsqDelivery, failed: boolean, error: unknown, release: () => void): void {
     try {
       const action = decideAfterHandling({ failed, error, alreadySettled: delivery.isSettled, attempts: delivery.attempts, rejected: delivery.rejectedBecause }, this.options);
       this.settle(delivery, action, release);

@@ -32,6 +32,8 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
   const { api, tracer } = telemetry;
   /** By topic, then (after a NUL) the error type of failed publishes. */
   const sent = new Map<string, SentTally>();
+  /** Per valid topic, built at its first emit: the span name, span attributes and success tally (nothing rebuilt per emit). */
+  const topics = new Map<string, TopicTelemetry>();
   let duration: Histogram | null | undefined;
 
   const tallyOf = (topic: string, errorType?: string): SentTally => {
@@ -43,6 +45,22 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
       sent.set(key, (tally = { attributes, value: 0 }));
     }
     return tally;
+  };
+
+  const describe = (topic: string): TopicTelemetry => ({
+    topic,
+    spanName: `publish ${topic}`,
+    attributes: { [A.system]: NSQ_SYSTEM, [A.operationType]: 'send', [A.operationName]: 'publish', [A.destination]: topic },
+    tally: tallyOf(topic),
+  });
+
+  /** Valid topics are cached (an application publishes to a bounded set); a refused pattern is labelled `_invalid`, not cached. */
+  const topicOf = (pattern: string): TopicTelemetry => {
+    let described = topics.get(pattern);
+    if (described) return described;
+    if (!isValidNsqName(pattern)) return describe(INVALID_TOPIC);
+    topics.set(pattern, (described = describe(pattern)));
+    return described;
   };
 
   const durationOnce = (): Histogram | null => {
@@ -64,22 +82,22 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
     }));
   };
 
+  const producerKind = api.SpanKind.PRODUCER;
   return (packet, transportHeaders) => {
-    const pattern = typeof packet.pattern === 'number' ? String(packet.pattern) : packet.pattern;
-    const topic = isValidNsqName(pattern) ? pattern : INVALID_TOPIC;
+    const described = topicOf(typeof packet.pattern === 'number' ? String(packet.pattern) : packet.pattern);
     const record = packet.data instanceof NsqRecord ? packet.data : undefined;
-    const count = record?.isBatch && Array.isArray(record.data) ? record.data.length : 1;
-    const histogram = durationOnce();
+    const batch = record?.isBatch === true;
+    const count = batch && Array.isArray(record.data) ? record.data.length : 1;
+    const histogram = duration === undefined ? durationOnce() : duration;
     const started = histogram ? performance.now() : 0;
     let span: Span | undefined;
     let headers = transportHeaders;
     if (tracer) {
-      const attributes: Attributes = { [A.system]: NSQ_SYSTEM, [A.operationType]: 'send', [A.operationName]: 'publish', [A.destination]: topic };
-      if (record?.isBatch) attributes[A.batchCount] = count;
+      const attributes = batch ? { ...described.attributes, [A.batchCount]: count } : described.attributes;
       const parent = api.context.active();
-      span = tracer.startSpan(`publish ${topic}`, { kind: api.SpanKind.PRODUCER, attributes }, parent);
+      span = tracer.startSpan(described.spanName, { kind: producerKind, attributes }, parent);
       if (envelope) {
-        const carrier: Record<string, string> = { ...transportHeaders };
+        const carrier: Record<string, string> = transportHeaders === undefined ? {} : { ...transportHeaders };
         telemetry.inject(api.trace.setSpan(parent, span), carrier);
         headers = carrier;
       }
@@ -94,7 +112,7 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
       () => {
         span?.end();
         if (histogram) {
-          const tally = tallyOf(topic);
+          const tally = described.tally;
           tally.value += count;
           histogram.record((performance.now() - started) / 1000, tally.attributes);
         }
@@ -108,7 +126,7 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
           span.end();
         }
         if (histogram) {
-          const tally = tallyOf(topic, errorType);
+          const tally = tallyOf(described.topic, errorType);
           tally.value += count;
           histogram.record((performance.now() - started) / 1000, tally.attributes);
         }
@@ -116,4 +134,14 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
       },
     );
   };
+}
+
+/** What the publish wrapper keeps per topic. */
+interface TopicTelemetry {
+  /** The topic label: the topic, or `_invalid`. */
+  readonly topic: string;
+  readonly spanName: string;
+  readonly attributes: Attributes;
+  /** Successful publishes to it. */
+  readonly tally: SentTally;
 }

@@ -12,12 +12,20 @@ import { withTraceIds } from './nsq-trace-logger.js';
 /** One message's telemetry, from its handler's start (or its first settlement) to its final FIN or REQ. */
 interface Processing {
   readonly span: Span | undefined;
+  /** Its subscription's counts (metrics on), found once when it arrived. */
+  readonly tally: RouteTally | undefined;
   /** `performance.now()` when the handler started; undefined for a message settled without running it. */
   readonly startedAt: number | undefined;
   errorType?: string;
   deadLetterReason?: string;
   /** Its final FIN or REQ was counted (a dead-letter's FIN runs inside the dead-letter's own settle). */
   done?: boolean;
+}
+
+/** What a route's CONSUMER spans start with. */
+interface RouteSpan {
+  readonly spanName: string;
+  readonly attributes: Attributes;
 }
 
 /**
@@ -27,6 +35,8 @@ interface Processing {
  */
 interface RouteTally {
   readonly attributes: Attributes;
+  /** The process-duration labels by outcome (then error type), built once each. */
+  readonly durationLabels: Map<string, Attributes>;
   consumed: number;
   finished: number;
   requeued: number;
@@ -48,7 +58,10 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   private readonly duration: Histogram | undefined;
   /** Counts per subscription (`topic/channel`). */
   private readonly tallies = new Map<string, RouteTally>();
+  /** The same, by route object: found per message without building a key. */
+  private readonly routeTallies = new WeakMap<R, RouteTally>();
   private readonly deadLetterTopic: string | undefined;
+  private readonly routeSpans = new WeakMap<R, RouteSpan>();
 
   constructor(routes: readonly R[], options: ResolvedServerNsqOptions, hooks: NsqConsumerHooks<R>, logger: NsqConsumerLogger, private readonly telemetry: NsqTelemetry, factories?: NsqConsumerFactories) {
     const self: { consumer?: ObservedNsqConsumer<R> } = {};
@@ -60,49 +73,52 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   }
 
   protected override onMessage(active: ActiveRoute<R>, message: Message): void {
-    if (this.duration) this.tallyOf(active.route.topic, active.route.channel).consumed += 1;
+    if (this.duration) this.routeTally(active.route).consumed += 1;
     super.onMessage(active, message);
   }
 
-  /** Runs the handler inside its span (tracing) and times it (metrics). */
+  /**
+   * Runs the handler inside its span (tracing) and times it (metrics). Its
+   * failure is recorded in {@link afterHandling}, where the consumer learns
+   * of it anyway: no extra promise per message.
+   */
   private handleObserved(delivery: NsqDelivery, route: R, handle: NsqConsumerHooks<R>['handle']): Promise<void> {
     const { api, tracer } = this.telemetry;
     const startedAt = performance.now();
+    const tally = this.duration ? this.routeTally(route) : undefined;
     if (!tracer) {
-      const processing: Processing = { span: undefined, startedAt };
-      this.processing.set(delivery, processing);
-      return handle(delivery, route).then(undefined, (error: unknown) => {
-        processing.errorType = errorTypeOf(error);
-        throw error;
-      });
+      this.processing.set(delivery, { span: undefined, tally, startedAt });
+      return handle(delivery, route);
     }
     const parent = this.telemetry.extract(api.context.active(), delivery.headers);
-    const span = tracer.startSpan(
-      `process ${delivery.topic}`,
-      {
-        kind: api.SpanKind.CONSUMER,
-        attributes: {
-          [A.system]: NSQ_SYSTEM,
-          [A.operationType]: 'process',
-          [A.operationName]: 'process',
-          [A.destination]: delivery.topic,
-          [A.consumerGroup]: delivery.channel,
-          [A.messageId]: delivery.id,
-          [A.attempts]: delivery.attempts,
-          [A.bodySize]: delivery.payload.length,
-        },
-      },
-      parent,
-    );
-    const processing: Processing = { span, startedAt };
-    this.processing.set(delivery, processing);
-    return api.context.with(api.trace.setSpan(parent, span), () => handle(delivery, route)).then(undefined, (error: unknown) => {
-      processing.errorType = errorTypeOf(error);
-      span.setAttribute(A.errorType, processing.errorType);
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-      throw error;
-    });
+    const described = this.describe(route);
+    // What a sampler may decide on is given at the start (the attributes semantic conventions ask for at creation);
+    // the message's own only when the span is recorded, so an unsampled message builds nothing more.
+    const span = tracer.startSpan(described.spanName, { kind: api.SpanKind.CONSUMER, attributes: described.attributes }, parent);
+    if (span.isRecording()) {
+      span.setAttribute(A.messageId, delivery.id);
+      span.setAttribute(A.attempts, delivery.attempts);
+      span.setAttribute(A.bodySize, delivery.payload.length);
+    }
+    this.processing.set(delivery, { span, tally, startedAt });
+    return api.context.with(api.trace.setSpan(parent, span), handle, undefined, delivery, route);
+  }
+
+  /** A failed handler run: its error type for the process duration, and the span's error status and exception. */
+  protected override afterHandling(delivery: NsqDelivery, failed: boolean, error: unknown, release: () => void): void {
+    if (failed) {
+      const processing = this.processing.get(delivery);
+      if (processing) {
+        processing.errorType = errorTypeOf(error);
+        const span = processing.span;
+        if (span) {
+          span.setAttribute(A.errorType, processing.errorType);
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: this.telemetry.api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    }
+    super.afterHandling(delivery, failed, error, release);
   }
 
   /**
@@ -116,7 +132,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
     const before = delivery.settledAs;
     const span = processing?.span;
     if (action.kind === 'dead-letter') {
-      if (!processing) this.processing.set(delivery, (processing = { span: undefined, startedAt: undefined }));
+      if (!processing) this.processing.set(delivery, (processing = { span: undefined, tally: undefined, startedAt: undefined }));
       processing.deadLetterReason = action.reason;
       span?.addEvent(NSQ_SPAN_EVENT.deadLetter, {
         [A.deadLetterReason]: action.reason,
@@ -125,7 +141,8 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
     } else if (action.kind === 'requeue' && span && !delivery.isSettled) {
       span.addEvent(NSQ_SPAN_EVENT.requeue, { [A.requeueDelay]: Math.round(action.delayMs), [A.attempts]: delivery.attempts });
     }
-    if (span) {
+    // A FIN (or nothing) writes no log line: no context to set for it.
+    if (span && action.kind !== 'finish' && action.kind !== 'none') {
       const { api } = this.telemetry;
       api.context.with(api.trace.setSpan(api.context.active(), span), () => super.settle(delivery, action, onSettled));
     } else {
@@ -149,25 +166,46 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
       processing.span.end();
     }
     if (!this.duration) return;
-    const tally = this.tallyOf(delivery.topic, delivery.channel);
+    const tally = processing?.tally ?? this.tallyOf(delivery.topic, delivery.channel);
     if (outcome === 'finished') tally.finished += 1;
     else if (outcome === 'requeued') tally.requeued += 1;
     else {
       const reason = processing!.deadLetterReason!;
       tally.deadLettered.set(reason, (tally.deadLettered.get(reason) ?? 0) + 1);
     }
-    if (processing?.startedAt !== undefined) {
-      const labels: Attributes = { ...tally.attributes, [A.outcome]: outcome };
-      if (processing.errorType !== undefined) labels[A.errorType] = processing.errorType;
-      this.duration.record((performance.now() - processing.startedAt) / 1000, labels);
+    if (processing?.startedAt !== undefined) this.duration.record((performance.now() - processing.startedAt) / 1000, durationLabels(tally, outcome, processing.errorType));
+  }
+
+  private routeTally(route: R): RouteTally {
+    let tally = this.routeTallies.get(route);
+    if (!tally) this.routeTallies.set(route, (tally = this.tallyOf(route.topic, route.channel)));
+    return tally;
+  }
+
+  /** A route's span name and start attributes, built once. */
+  private describe(route: R): RouteSpan {
+    let described = this.routeSpans.get(route);
+    if (!described) {
+      described = {
+        spanName: `process ${route.topic}`,
+        attributes: Object.freeze({
+          [A.system]: NSQ_SYSTEM,
+          [A.operationType]: 'process',
+          [A.operationName]: 'process',
+          [A.destination]: route.topic,
+          [A.consumerGroup]: route.channel,
+        }),
+      };
+      this.routeSpans.set(route, described);
     }
+    return described;
   }
 
   private tallyOf(topic: string, channel: string): RouteTally {
     const key = `${topic}/${channel}`;
     let tally = this.tallies.get(key);
     if (!tally) {
-      tally = { attributes: { [A.system]: NSQ_SYSTEM, [A.destination]: topic, [A.consumerGroup]: channel }, consumed: 0, finished: 0, requeued: 0, deadLettered: new Map() };
+      tally = { attributes: { [A.system]: NSQ_SYSTEM, [A.destination]: topic, [A.consumerGroup]: channel }, durationLabels: new Map(), consumed: 0, finished: 0, requeued: 0, deadLettered: new Map() };
       this.tallies.set(key, tally);
     }
     return tally;
@@ -203,6 +241,18 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
       advice: { explicitBucketBoundaries: NSQ_DURATION_BUCKETS },
     });
   }
+}
+
+/** The process-duration labels of `tally`'s subscription for an outcome (and error type): one object per combination, reused. */
+function durationLabels(tally: RouteTally, outcome: NsqOutcome, errorType: string | undefined): Attributes {
+  const key = errorType === undefined ? outcome : `${outcome}\0${errorType}`;
+  let labels = tally.durationLabels.get(key);
+  if (!labels) {
+    labels = { ...tally.attributes, [A.outcome]: outcome };
+    if (errorType !== undefined) labels[A.errorType] = errorType;
+    tally.durationLabels.set(key, labels);
+  }
+  return labels;
 }
 
 function errorTypeOf(error: unknown): string {
