@@ -45,13 +45,13 @@ export class NsqjsLeanMessage {
   hasResponded = false;
   receivedOn: number;
   lastTouched: number;
-  touchCount = 0;
-  trackTimeoutId: NodeJS.Timeout | null = null;
-  timedOut = false;
-  /** EventEmitter's own state (its constructor is not run): `on`/`emit` on a message still work. */
-  _events: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  _eventsCount = 0;
-  _maxListeners: number | undefined = undefined;
+  // Fields every message starts with the same value of live on the prototype (below), not in each
+  // message: an own property appears only on the rare message that changes one.
+  declare touchCount: number;
+  declare trackTimeoutId: NodeJS.Timeout | null;
+  declare timedOut: boolean;
+  // EventEmitter's own state (its constructor is not run) is EventEmitter.prototype's until a
+  // listener is added: `_events` undefined, which `on` replaces by an object of the message's own.
   private decodedId: string | undefined;
 
   constructor(
@@ -109,6 +109,7 @@ export class NsqjsLeanMessage {
 
 // Everything not redefined above (body, attempts, timestamp, json, timeUntilTimeout, EventEmitter) is nsqjs's own.
 Object.setPrototypeOf(NsqjsLeanMessage.prototype, Message.prototype);
+Object.assign(NsqjsLeanMessage.prototype, { touchCount: 0, trackTimeoutId: null, timedOut: false });
 
 /** A lean message for `payload`, delivered on `conn` (a reader connection). */
 export function createNsqjsLeanMessage(conn: NsqjsConnection, payload: Buffer): Message {

@@ -45,6 +45,22 @@ describe('NsqjsLeanMessage', () => {
     expect((lean as unknown as { timedOut: boolean }).timedOut).toBe(false);
   });
 
+  it('keeps listeners and touch counts per message, although their starting values are shared (on the prototype)', () => {
+    const first = pair({ id: 'aaaaaaaaaaaaaaaa' }).lean;
+    const second = pair({ id: 'bbbbbbbbbbbbbbbb' }).lean;
+    const heard: string[] = [];
+    first.on('custom', () => heard.push('first'));
+    expect(second.emit('custom')).toBe(false);
+    expect(first.emit('custom')).toBe(true);
+    expect(heard).toEqual(['first']);
+    expect(second.listenerCount('custom')).toBe(0);
+    first.touch();
+    first.touch();
+    expect((first as unknown as { touchCount: number }).touchCount).toBe(2);
+    expect((second as unknown as { touchCount: number }).touchCount).toBe(0);
+    expect(Object.keys(second)).not.toContain('_events');
+  });
+
   it("finishes at once: FIN with the id's bytes, then 'finished'; any later answer is dropped", () => {
     const { lean, log } = pair({ id: '0123456789abcdef' });
     lean.finish();
