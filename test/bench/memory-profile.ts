@@ -6,7 +6,8 @@
  *
  *   node --expose-gc dist/bench/test/bench/memory-profile.js ours 100 5000 [--snapshot] [--lib DIR]
  *
- * Arguments: raw|ours|nest-floor|plain-floor, size, count (the floors: no broker, size unused); `--snapshot` adds the breakdown (slow:
+ * Arguments: raw|ours|nats|nest-floor|plain-floor, size, count (nats: Nest's NATS transport on
+ * 127.0.0.1:4222, emit → handler; the floors: no broker, size unused); `--snapshot` adds the breakdown (slow:
  * two heap snapshots); `--lib DIR` runs "ours" from another build of the
  * library (a directory holding its package.json and dist/, for A/B against a
  * copy of the build before a change).
@@ -18,7 +19,9 @@ import { pathToFileURL } from 'node:url';
 import { writeHeapSnapshot } from 'node:v8';
 import { NsqdNode } from '../support/nsqd-node.js';
 import { startConsumerApp } from './arms/nest-apps.js';
+import { NEST_BROKERS, NestBrokerArm } from './arms/nest-broker.arm.js';
 import { RawNsqjsArm } from './arms/raw-nsqjs.arm.js';
+import { payload } from './bench-payloads.js';
 import type { BenchConsumer, BenchConsumerSpec, BenchTarget } from './bench-arm.interface.js';
 import { BenchFiller } from './bench-filler.js';
 import { until } from './bench-cell.js';
@@ -120,6 +123,25 @@ async function tallySnapshot(file: string): Promise<Map<string, NodeTally>> {
   return tallies;
 }
 
+/** The difference between two snapshots per message, largest first. */
+async function printBreakdown(idleFile: string, loadedFile: string, count: number): Promise<void> {
+    const [before, after] = [await tallySnapshot(idleFile), await tallySnapshot(loadedFile)];
+    const rows: Array<[string, number, number]> = [];
+    for (const [key, tally] of after) {
+      const base = before.get(key) ?? { count: 0, bytes: 0 };
+      const bytes = (tally.bytes - base.bytes) / count;
+      if (Math.abs(bytes) >= 4) rows.push([key, (tally.count - base.count) / count, bytes]);
+    }
+    rows.sort((a, b) => b[2] - a[2]);
+    let total = 0;
+    for (const [key, objects, bytes] of rows) {
+      total += bytes;
+      process.stdout.write(`  ${bytes.toFixed(1).padStart(8)} B  ${objects.toFixed(2).padStart(6)}/msg  ${key}\n`);
+    }
+    process.stdout.write(`  ${total.toFixed(1).padStart(8)} B  total of the rows above (snapshot self sizes)\n`);
+  
+}
+
 function collect(): { heap: number; external: number } {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with node --expose-gc');
@@ -145,7 +167,7 @@ async function createOurs(libDir: string | undefined, target: BenchTarget, spec:
  * instead: the difference is what Nest's handler pipeline retains per
  * message in flight, whatever the transport.
  */
-async function floor(nest: boolean, count: number): Promise<void> {
+async function floor(nest: boolean, count: number, snapshotDir: string | undefined): Promise<void> {
   const { Server, BaseRpcContext, EventPattern } = await import('@nestjs/microservices');
   const held: Array<{ payload: unknown; release: () => void }> = [];
   const onMessage = (payload: unknown): Promise<void> => new Promise<void>((release) => held.push({ payload, release }));
@@ -153,6 +175,8 @@ async function floor(nest: boolean, count: number): Promise<void> {
   let close = async (): Promise<void> => undefined;
   if (nest) {
     class CollectingServer extends Server {
+      // As ServerNsq: Nest hands handler errors to the transport instead of reporting them itself.
+      override readonly propagatesEventHandlerErrors = true;
       listen(callback: () => void): void {
         callback();
       }
@@ -172,6 +196,7 @@ async function floor(nest: boolean, count: number): Promise<void> {
   const settled = { ok: 0, failed: 0 };
   await new Promise((r) => setTimeout(r, 100));
   const idle = collect();
+  const idleFile = snapshotDir ? writeHeapSnapshot(join(snapshotDir, 'idle.heapsnapshot')) : undefined;
   for (let i = 0; i < count; i++) {
     const context = new BaseRpcContext([i]);
     call(payloads[i], context).then(
@@ -182,8 +207,10 @@ async function floor(nest: boolean, count: number): Promise<void> {
   await until(() => held.length >= count, 10_000, 'floor holding');
   await new Promise((r) => setTimeout(r, 100));
   const loaded = collect();
+  const loadedFile = snapshotDir ? writeHeapSnapshot(join(snapshotDir, 'loaded.heapsnapshot')) : undefined;
   const perMessage = (loaded.heap + loaded.external - idle.heap - idle.external) / count;
   process.stdout.write(`${nest ? 'nest-floor (Nest handler pipeline, no broker)' : 'plain-floor (the handler called directly)'} x${count}: ${Math.round(perMessage)} B/message\n`);
+  if (idleFile && loadedFile) await printBreakdown(idleFile, loadedFile, count);
   for (const entry of held) entry.release();
   await new Promise((r) => setTimeout(r, 50));
   await close();
@@ -203,7 +230,14 @@ async function main(): Promise<void> {
   const [armId = 'ours', sizeArg = '100', countArg = '5000'] = args;
   const size = Number(sizeArg);
   const count = Number(countArg);
-  if (armId === 'nest-floor' || armId === 'plain-floor') return floor(armId === 'nest-floor', count);
+  if (armId === 'nest-floor' || armId === 'plain-floor') {
+    const dir = snapshot ? await mkdtemp(join(tmpdir(), 'nsq-heap-')) : undefined;
+    try {
+      return await floor(armId === 'nest-floor', count, dir);
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    }
+  }
   const dataPath = await mkdtemp(join(tmpdir(), 'nsq-memory-profile-'));
   // nsqd's default --max-rdy-count (2500) would cap what a connection holds.
   const nsqd = await NsqdNode.start({ nodeId: 3, dataPath, args: ['--mem-queue-size=1000000', '--log-level=warn', `--max-rdy-count=${Math.max(2500, Number(process.argv[4] ?? 0))}`] });
@@ -220,12 +254,18 @@ async function main(): Promise<void> {
       maxInFlight: count,
       onMessage: (payload) => new Promise<void>((release) => held.push({ payload, release })),
     };
-    const consumer = armId === 'raw' ? await new RawNsqjsArm().createConsumer(target, spec) : await createOurs(libDir, target, spec);
+    const nats = armId === 'nats' ? new NestBrokerArm(NEST_BROKERS.find((b) => b.id === 'nats')!) : undefined;
+    const consumer = nats ? await nats.createConsumer(target, spec) : armId === 'raw' ? await new RawNsqjsArm().createConsumer(target, spec) : await createOurs(libDir, target, spec);
     const filler = await BenchFiller.connect(nsqd.tcpAddress);
+    // Nest's NATS transport (core pub/sub, no flow control): every emitted message reaches a handler at once.
+    const producer = nats ? await nats.createProducer(target, topic) : undefined;
+    const fill = producer
+      ? () => Promise.all(Array.from({ length: count }, (_, i) => new Promise<void>((done) => producer.publish(topic, payload(size, i), () => done())))).then(() => undefined)
+      : () => filler.fill(topic, size, count);
     await new Promise((r) => setTimeout(r, 100));
     const idle = collect();
     const idleFile = snapshot ? writeHeapSnapshot(join(snapshotDir, 'idle.heapsnapshot')) : undefined;
-    await filler.fill(topic, size, count);
+    await fill();
     await until(() => held.length >= count, 60_000, `${armId} holding ${count}`);
     await new Promise((r) => setTimeout(r, 100));
     const loaded = collect();
@@ -233,25 +273,11 @@ async function main(): Promise<void> {
     const heap = (loaded.heap - idle.heap) / count;
     const external = (loaded.external - idle.external) / count;
     process.stdout.write(`${armId}${libDir ? ` (${libDir})` : ''} ${size} B x${count}: ${Math.round(heap + external)} B/message (heap ${Math.round(heap)}, external ${Math.round(external)})\n`);
-    if (idleFile && loadedFile) {
-      const [before, after] = [await tallySnapshot(idleFile), await tallySnapshot(loadedFile)];
-      const rows: Array<[string, number, number]> = [];
-      for (const [key, tally] of after) {
-        const base = before.get(key) ?? { count: 0, bytes: 0 };
-        const bytes = (tally.bytes - base.bytes) / count;
-        if (Math.abs(bytes) >= 4) rows.push([key, (tally.count - base.count) / count, bytes]);
-      }
-      rows.sort((a, b) => b[2] - a[2]);
-      let total = 0;
-      for (const [key, objects, bytes] of rows) {
-        total += bytes;
-        process.stdout.write(`  ${bytes.toFixed(1).padStart(8)} B  ${objects.toFixed(2).padStart(6)}/msg  ${key}\n`);
-      }
-      process.stdout.write(`  ${total.toFixed(1).padStart(8)} B  total of the rows above (snapshot self sizes)\n`);
-    }
+    if (idleFile && loadedFile) await printBreakdown(idleFile, loadedFile, count);
     for (const entry of held) entry.release();
     await new Promise((r) => setTimeout(r, 100));
     await consumer.close();
+    await producer?.close();
     filler.close();
   } finally {
     await nsqd.kill();
