@@ -49,11 +49,11 @@ describe('NsqjsLeanMessage', () => {
     const first = pair({ id: 'aaaaaaaaaaaaaaaa' }).lean;
     const second = pair({ id: 'bbbbbbbbbbbbbbbb' }).lean;
     const heard: string[] = [];
-    first.on('custom', () => heard.push('first'));
-    expect(second.emit('custom')).toBe(false);
-    expect(first.emit('custom')).toBe(true);
+    first.on('backoff', () => heard.push('first'));
+    expect(second.emit('backoff')).toBe(false);
+    expect(first.emit('backoff')).toBe(true);
     expect(heard).toEqual(['first']);
-    expect(second.listenerCount('custom')).toBe(0);
+    expect(second.listenerCount('backoff')).toBe(0);
     first.touch();
     first.touch();
     expect((first as unknown as { touchCount: number }).touchCount).toBe(2);
