@@ -19,7 +19,7 @@ import { RawNsqjsTunedArm } from './arms/raw-nsqjs-tuned.arm.js';
 import { RawNsqjsArm } from './arms/raw-nsqjs.arm.js';
 import type { BenchArm } from './bench-arm.interface.js';
 import { BenchFiller } from './bench-filler.js';
-import { runConsume } from './workloads/consume.workload.js';
+import { runConsumeMeasured } from './workloads/consume.workload.js';
 import { runPublish } from './workloads/publish.workload.js';
 
 async function main(): Promise<void> {
@@ -43,19 +43,22 @@ async function main(): Promise<void> {
     for (let run = 1; run <= 3; run++) {
       const topic = `profile-${run}`;
       let rate: number;
+      let cpu = '';
       if (what === 'consume') {
         const filler = await BenchFiller.connect(nsqd.tcpAddress);
         await nsqd.createTopic(topic);
         await nsqd.createChannel(topic, 'profile');
         await filler.fill(topic, size, count);
         filler.close();
-        rate = await runConsume(arm, target, topic, 'profile', count, Number(param));
+        const measured = await runConsumeMeasured(arm, target, topic, 'profile', count, Number(param));
+        rate = measured.rate;
+        cpu = `, ${measured.cpuMicrosPerMessage.toFixed(2)} µs CPU/message`;
       } else {
         const producer = await arm.createProducer(target);
         rate = await runPublish(producer, topic, size, count, param === 'serial' ? { kind: 'serial' } : { kind: 'pipelined', window: Number(param) });
         await producer.close();
       }
-      process.stdout.write(`${what} ${armId} ${size} B run ${run}: ${Math.round(rate)} msg/s\n`);
+      process.stdout.write(`${what} ${armId} ${size} B run ${run}: ${Math.round(rate)} msg/s${cpu}\n`);
       await nsqd.deleteTopic(topic);
     }
   } finally {

@@ -429,7 +429,9 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
   // Memory.
   push('## Memory per in-flight message', '');
   push(
-    `The consumer's handler holds ${index.cell('memory.inflight', index.sizes[0] ?? 100, 'raw')?.parameter ?? 'N'} messages unsettled (maxInFlight = that many); heap + external (Buffers) after two forced GCs (\`node --expose-gc\`), minus the same for the subscribed idle consumer, divided by the count.`,
+    `What the process retains per message in flight: the consumer's handler holds ${index.cell('memory.inflight', index.sizes[0] ?? 100, 'raw')?.parameter ?? 'N'} messages unsettled (maxInFlight = that many; each handler keeps its decoded payload and waits on a promise); heap + external (Buffers) after two forced GCs (\`node --expose-gc\`), minus the same for the subscribed idle consumer, divided by the count. ` +
+      "It counts everything a held message keeps alive: the client library's message and body, the transport's per-message state and, in the Nest arms, Nest's handler pipeline (its promises and suspended async frame: about 1.1 KB per message for any Nest transport). " +
+      '`node --expose-gc dist/bench/test/bench/memory-profile.js ARM SIZE COUNT --snapshot` breaks a figure down by object kind; `memory-profile.js nest-floor` measures Nest\'s share alone.',
     '',
   );
   const memArms = index.armsIn(['memory.inflight']);

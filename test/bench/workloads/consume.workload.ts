@@ -11,9 +11,24 @@ import { until } from '../bench-cell.js';
  * which would otherwise count as consumer time.
  */
 export async function runConsume(arm: BenchArm, target: BenchTarget, topic: string, channel: string, count: number, maxInFlight: number): Promise<number> {
+  return (await runConsumeMeasured(arm, target, topic, channel, count, maxInFlight)).rate;
+}
+
+/** What {@link runConsumeMeasured} measures between the 1st and the 99th percentile of deliveries. */
+export interface ConsumeMeasurement {
+  /** Messages per second. */
+  readonly rate: number;
+  /** This process's CPU time (user + system) per message, in µs: the whole process, so the arm's own work (nsqd runs apart). */
+  readonly cpuMicrosPerMessage: number;
+}
+
+/** {@link runConsume}, with the process's CPU time per message over the same window. */
+export async function runConsumeMeasured(arm: BenchArm, target: BenchTarget, topic: string, channel: string, count: number, maxInFlight: number): Promise<ConsumeMeasurement> {
   let received = 0;
   let first = 0;
   let last = 0;
+  let cpuFirst: NodeJS.CpuUsage | undefined;
+  let cpu: NodeJS.CpuUsage | undefined;
   const from = Math.floor(count * 0.01);
   const to = Math.max(from + 1, Math.ceil(count * 0.99) - 1);
   const consumer = await arm.createConsumer(target, {
@@ -21,8 +36,13 @@ export async function runConsume(arm: BenchArm, target: BenchTarget, topic: stri
     channel,
     maxInFlight,
     onMessage: () => {
-      if (received === from) first = performance.now();
-      else if (received === to) last = performance.now();
+      if (received === from) {
+        first = performance.now();
+        cpuFirst = process.cpuUsage();
+      } else if (received === to) {
+        last = performance.now();
+        cpu = process.cpuUsage(cpuFirst);
+      }
       received++;
     },
   });
@@ -31,5 +51,5 @@ export async function runConsume(arm: BenchArm, target: BenchTarget, topic: stri
   } finally {
     await consumer.close();
   }
-  return ((to - from) * 1000) / (last - first);
+  return { rate: ((to - from) * 1000) / (last - first), cpuMicrosPerMessage: cpu ? (cpu.user + cpu.system) / (to - from) : Number.NaN };
 }

@@ -19,9 +19,20 @@ export interface MemoryResult {
 }
 
 /**
- * Bytes retained per message held in flight: the consumer's handler holds
- * `count` messages unsettled; the difference from the idle (subscribed)
- * consumer, after GC, divided by `count`.
+ * Bytes the process retains per message held in flight: the consumer
+ * (maxInFlight = `count`) has `count` handlers running at once, each keeping
+ * its decoded payload and waiting on a promise the workload resolves at the
+ * end; heap + external (Buffers) after two full collections, minus the same
+ * for the idle subscribed consumer, divided by `count`.
+ *
+ * It counts everything a message in flight keeps alive, whoever allocated it:
+ * the client library's message and its body, the transport's per-message
+ * state (delivery, context, in-flight registry entry, callbacks), and for the
+ * Nest arms Nest's handler pipeline (the promises and the suspended async
+ * frame of `RpcProxy` / `RpcContextCreator` / `InterceptorsConsumer`, about
+ * 1.1 KB per message for any Nest transport). `memory-profile.ts` breaks the
+ * figure down by object kind from heap snapshots, and measures Nest's share
+ * alone (`nest-floor`).
  */
 export async function runMemory(
   arm: BenchArm,

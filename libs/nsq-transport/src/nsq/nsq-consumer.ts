@@ -222,13 +222,14 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     if (this.closing) return this.settle(delivery, REQUEUE_NOW);
     this.inFlight.add(active.index, delivery);
     this.keepAlive(delivery);
-    const release = () => this.release(active, delivery);
-    if ((this.options.envelope || active.route.request) && !this.openEnvelope(delivery, release)) return;
+    // What stays in memory while the handler runs is the delivery and the two callbacks below
+    // (one context): the release callback is only made when the delivery is settled.
+    if ((this.options.envelope || active.route.request) && !this.openEnvelope(delivery, () => this.release(active, delivery))) return;
     const early = decideOnArrival(delivery.attempts, this.options);
-    if (early) return this.settle(delivery, early, release);
+    if (early) return this.settle(delivery, early, () => this.release(active, delivery));
     this.hooks.handle(delivery, active.route).then(
-      () => this.afterHandling(delivery, false, undefined, release),
-      (error: unknown) => this.afterHandling(delivery, true, error, release),
+      () => this.afterHandling(active, delivery, false, undefined),
+      (error: unknown) => this.afterHandling(active, delivery, true, error),
     );
   }
 
@@ -264,7 +265,8 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
   }
 
   /** After the handler: the settlement its outcome calls for (ObservedNsqConsumer records a failure here). */
-  protected afterHandling(delivery: NsqDelivery, failed: boolean, error: unknown, release: () => void): void {
+  protected afterHandling(active: ActiveRoute<R>, delivery: NsqDelivery, failed: boolean, error: unknown): void {
+    const release = () => this.release(active, delivery);
     try {
       const action = decideAfterHandling({ failed, error, alreadySettled: delivery.isSettled, attempts: delivery.attempts, rejected: delivery.rejectedBecause }, this.options);
       this.settle(delivery, action, release);

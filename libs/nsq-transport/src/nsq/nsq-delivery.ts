@@ -22,19 +22,16 @@ export type NsqSettlement = 'finished' | 'requeued';
  * applied to the copy nsqd holds now.
  */
 export class NsqDelivery {
-  /** nsqd's message id (16 characters). */
-  readonly id: string;
   /** When the first copy arrived (ms since the epoch). */
   readonly receivedAt: number;
+  // One of these exists per message in flight, for as long as its handler runs: only what every
+  // delivery needs is a field; what the message already knows (its id, its connection's timeout)
+  // is read from it, and what few deliveries need lives in `rare`.
   private current: Message;
   private settlement: NsqSettlement | undefined;
-  private rejection: string | undefined;
   private touchedAt: number;
-  private timeoutMs: number;
-  private copies = 1;
   private opened: NsqOpenedBody | undefined;
-  /** Deliveries nsqd made before the message was due (re-deferred, not handled): not attempts. */
-  private early = 0;
+  private rare: RareDeliveryState | undefined;
 
   constructor(
     message: Message,
@@ -43,10 +40,13 @@ export class NsqDelivery {
     now = Date.now(),
   ) {
     this.current = message;
-    this.id = message.id;
     this.receivedAt = now;
     this.touchedAt = now;
-    this.timeoutMs = nsqjsMessageTimeoutMs(message);
+  }
+
+  /** nsqd's message id (16 characters). */
+  get id(): string {
+    return this.current.id;
   }
 
   /** The nsqjs message nsqd holds in flight now (the latest copy). */
@@ -59,7 +59,7 @@ export class NsqDelivery {
    * less the early deliveries of a deferred message that were deferred again.
    */
   get attempts(): number {
-    return Math.max(1, this.current.attempts - this.early);
+    return Math.max(1, this.current.attempts - (this.rare?.early ?? 0));
   }
 
   /** The headers of an enveloped message (none for a raw one, or before it was opened). */
@@ -78,7 +78,7 @@ export class NsqDelivery {
    */
   open(opened: NsqOpenedBody, earlyDeliveries: number): void {
     this.opened = opened;
-    this.early = earlyDeliveries;
+    if (earlyDeliveries !== 0) this.rareState().early = earlyDeliveries;
   }
 
   /** How the delivery was settled, or `undefined` while open. */
@@ -92,7 +92,7 @@ export class NsqDelivery {
 
   /** The message timeout nsqd negotiated for the connection holding the latest copy (ms). */
   get msgTimeoutMs(): number {
-    return this.timeoutMs;
+    return nsqjsMessageTimeoutMs(this.current);
   }
 
   /** When the message was last kept alive: its arrival, its last TOUCH, or its last redelivery. */
@@ -102,7 +102,7 @@ export class NsqDelivery {
 
   /** How many copies nsqd delivered while this one was open (1 = no redelivery). */
   get copiesReceived(): number {
-    return this.copies;
+    return this.rare?.copies ?? 1;
   }
 
   /** Sends FIN. Returns false (and sends nothing) when already settled. */
@@ -129,7 +129,7 @@ export class NsqDelivery {
 
   /** Why the handler rejected the message as poison, if it did. */
   get rejectedBecause(): string | undefined {
-    return this.rejection;
+    return this.rare?.rejection;
   }
 
   /**
@@ -138,7 +138,7 @@ export class NsqDelivery {
    */
   reject(reason: string): boolean {
     if (this.settlement) return false;
-    this.rejection ??= reason;
+    this.rareState().rejection ??= reason;
     return true;
   }
 
@@ -158,9 +158,22 @@ export class NsqDelivery {
   redelivered(message: Message, now = Date.now()): Message {
     const previous = this.current;
     this.current = message;
-    this.copies += 1;
+    this.rareState().copies += 1;
     this.touchedAt = now;
-    this.timeoutMs = nsqjsMessageTimeoutMs(message);
     return previous;
   }
+
+  private rareState(): RareDeliveryState {
+    return (this.rare ??= { copies: 1, early: 0, rejection: undefined });
+  }
+}
+
+/** What only some deliveries need: a redelivery, early deliveries of a deferred message, a rejection. */
+interface RareDeliveryState {
+  /** Copies nsqd delivered while the delivery was open (1 = no redelivery). */
+  copies: number;
+  /** Deliveries nsqd made before the message was due (re-deferred, not handled): not attempts. */
+  early: number;
+  /** Why the handler rejected the message as poison, if it did. */
+  rejection: string | undefined;
 }

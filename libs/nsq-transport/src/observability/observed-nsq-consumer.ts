@@ -105,7 +105,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   }
 
   /** A failed handler run: its error type for the process duration, and the span's error status and exception. */
-  protected override afterHandling(delivery: NsqDelivery, failed: boolean, error: unknown, release: () => void): void {
+  protected override afterHandling(active: ActiveRoute<R>, delivery: NsqDelivery, failed: boolean, error: unknown): void {
     if (failed) {
       const processing = this.processing.get(delivery);
       if (processing) {
@@ -118,7 +118,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
         }
       }
     }
-    super.afterHandling(delivery, failed, error, release);
+    super.afterHandling(active, delivery, failed, error);
   }
 
   /**

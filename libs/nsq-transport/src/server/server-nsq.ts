@@ -165,12 +165,23 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
     });
   }
 
-  private async invoke(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
+  /**
+   * Not async: an async frame (its generator, registers and await closures)
+   * would stay in memory for as long as the handler runs, for every message
+   * in flight. One `then` with a shared function instead.
+   */
+  private invoke(handler: MessageHandler, data: unknown, context: NsqContext): Promise<void> {
     // A @MessagePattern: its answer (or error) is published to the caller.
     if (!handler.isEventHandler) return (this.responder ??= createNsqResponder(this, this.options, () => this.consumer?.nsqdAddresses ?? [], this.logger)).respond(handler, data, context);
-    const result: unknown = await handler(data, context);
-    // An Observable result succeeds when it completes and fails when it errors.
-    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    let result: unknown;
+    try {
+      result = handler(data, context);
+    } catch (error) {
+      // Nest's handlers are async and never throw; a hand-registered one might.
+      return Promise.reject(error);
+    }
+    if (isPromiseLike(result)) return Promise.resolve(result).then(completion) as Promise<void>;
+    return (completion(result) ?? Promise.resolve()) as Promise<void>;
   }
 
   private decodeError(error: unknown): NsqDecodeError {
@@ -224,6 +235,15 @@ export class ServerNsq extends Server<NsqEvents, NsqStatus> implements CustomTra
     if (this.closing || !this.consumer) return;
     this._status$.next(this.consumer.isSubscribed ? NsqStatus.CONNECTED : NsqStatus.RECONNECTING);
   }
+}
+
+/**
+ * What a handler's result still has to do: an Observable succeeds when it
+ * completes and fails when it errors (its values are not used); anything else
+ * is done. One function for every message, not a closure per message.
+ */
+function completion(result: unknown): Promise<unknown> | undefined {
+  return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : undefined;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -147,6 +147,35 @@ describe('ServerNsq', () => {
     expect(ok.finish).toHaveBeenCalledTimes(1);
   });
 
+  it('settles on what a handler registered by hand returns or throws: a plain value, an Observable, a synchronous throw', async () => {
+    server = new TestServerNsq({ nsqdTcpAddresses: ['127.0.0.1:4150'], requeueDelayMs: 500 });
+    app = await NestFactory.createMicroservice(TestModule, { strategy: server, logger: false });
+    // Not Nest's async wrapper: the result comes back synchronously.
+    let complete!: () => void;
+    const byBody: Record<string, () => unknown> = {
+      plain: () => 42,
+      stream: () => defer(() => new Promise<void>((resolve) => (complete = resolve))),
+      throws: () => {
+        throw new Error('sync failure');
+      },
+    };
+    server.addHandler('handmade', ((data: { kind: string }) => byBody[data.kind]!()) as never, true, { channel: 'c' });
+    const listening = app.listen();
+    await settle();
+    for (const sub of server.subscriptions) sub.subscribe();
+    await listening;
+    const plain = server.sub('handmade').deliver({ id: 'aaaaaaaaaaaaaaaa', body: '{"kind":"plain"}' });
+    const stream = server.sub('handmade').deliver({ id: 'bbbbbbbbbbbbbbbb', body: '{"kind":"stream"}' });
+    const throws = server.sub('handmade').deliver({ id: 'cccccccccccccccc', body: '{"kind":"throws"}' });
+    await settle();
+    expect(plain.finish).toHaveBeenCalledTimes(1);
+    expect(throws.requeue).toHaveBeenCalledWith(500, false);
+    expect(stream.finish).not.toHaveBeenCalled();
+    complete();
+    await settle();
+    expect(stream.finish).toHaveBeenCalledTimes(1);
+  });
+
   it('dead-letters a body the deserializer refuses, without running the handler, and names only the error class', async () => {
     await start();
     const given: NsqDeadLetterInfo[] = [];

@@ -39,19 +39,21 @@ type LeanConnection = Pick<NsqjsConnection, 'write' | 'emit' | 'msgTimeout' | 'm
  */
 export class NsqjsLeanMessage {
   rawMessage: Buffer;
-  requeueDelay: number;
-  msgTimeout: number;
-  maxMsgTimeout: number;
+  // The connection's negotiated timeouts and requeue delay are read from it (accessors below), not
+  // copied into every message: they are the connection's, fixed at IDENTIFY.
+  declare requeueDelay: number;
+  declare msgTimeout: number;
+  declare maxMsgTimeout: number;
   hasResponded = false;
   receivedOn: number;
   lastTouched: number;
-  touchCount = 0;
-  trackTimeoutId: NodeJS.Timeout | null = null;
-  timedOut = false;
-  /** EventEmitter's own state (its constructor is not run): `on`/`emit` on a message still work. */
-  _events: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  _eventsCount = 0;
-  _maxListeners: number | undefined = undefined;
+  // Fields every message starts with the same value of live on the prototype (below), not in each
+  // message: an own property appears only on the rare message that changes one.
+  declare touchCount: number;
+  declare trackTimeoutId: NodeJS.Timeout | null;
+  declare timedOut: boolean;
+  // EventEmitter's own state (its constructor is not run) is EventEmitter.prototype's until a
+  // listener is added: `_events` undefined, which `on` replaces by an object of the message's own.
   private decodedId: string | undefined;
 
   constructor(
@@ -60,9 +62,6 @@ export class NsqjsLeanMessage {
     now = Date.now(),
   ) {
     this.rawMessage = rawMessage;
-    this.requeueDelay = conn.config.requeueDelay ?? 90_000;
-    this.msgTimeout = conn.msgTimeout;
-    this.maxMsgTimeout = conn.maxMsgTimeout;
     this.receivedOn = now;
     this.lastTouched = now;
   }
@@ -116,6 +115,23 @@ export class NsqjsLeanMessage {
 
 // Everything not redefined above (body, attempts, timestamp, json, timeUntilTimeout, EventEmitter) is nsqjs's own.
 Object.setPrototypeOf(NsqjsLeanMessage.prototype, Message.prototype);
+Object.assign(NsqjsLeanMessage.prototype, { touchCount: 0, trackTimeoutId: null, timedOut: false });
+for (const [name, read] of [
+  ['requeueDelay', (conn: LeanConnection) => conn.config.requeueDelay ?? 90_000],
+  ['msgTimeout', (conn: LeanConnection) => conn.msgTimeout],
+  ['maxMsgTimeout', (conn: LeanConnection) => conn.maxMsgTimeout],
+] as const) {
+  // Assigning one gives that message its own value, as nsqjs's field would.
+  Object.defineProperty(NsqjsLeanMessage.prototype, name, {
+    get(this: { conn: LeanConnection }): number {
+      return read(this.conn);
+    },
+    set(this: object, value: unknown): void {
+      Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true });
+    },
+    configurable: true,
+  });
+}
 
 /** A lean message for `payload`, delivered on `conn` (a reader connection). */
 export function createNsqjsLeanMessage(conn: NsqjsConnection, payload: Buffer): Message {

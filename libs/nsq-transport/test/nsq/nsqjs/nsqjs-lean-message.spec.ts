@@ -45,6 +45,34 @@ describe('NsqjsLeanMessage', () => {
     expect((lean as unknown as { timedOut: boolean }).timedOut).toBe(false);
   });
 
+  it("reads the connection's timeouts and requeue delay instead of copying them; an assignment gives one message its own", () => {
+    type Timeouts = { msgTimeout: number; maxMsgTimeout: number; requeueDelay: number };
+    const first = pair().lean as unknown as Timeouts;
+    const second = pair().lean as unknown as Timeouts;
+    expect([first.msgTimeout, first.maxMsgTimeout, first.requeueDelay]).toEqual([30_000, 900_000, 90_000]);
+    expect(Object.keys(first)).not.toContain('msgTimeout');
+    first.msgTimeout = 5_000;
+    expect(first.msgTimeout).toBe(5_000);
+    expect(second.msgTimeout).toBe(30_000);
+    expect(nsqjsMessageTimeoutMs(first as never)).toBe(5_000);
+  });
+
+  it('keeps listeners and touch counts per message, although their starting values are shared (on the prototype)', () => {
+    const first = pair({ id: 'aaaaaaaaaaaaaaaa' }).lean;
+    const second = pair({ id: 'bbbbbbbbbbbbbbbb' }).lean;
+    const heard: string[] = [];
+    first.on('backoff', () => heard.push('first'));
+    expect(second.emit('backoff')).toBe(false);
+    expect(first.emit('backoff')).toBe(true);
+    expect(heard).toEqual(['first']);
+    expect(second.listenerCount('backoff')).toBe(0);
+    first.touch();
+    first.touch();
+    expect((first as unknown as { touchCount: number }).touchCount).toBe(2);
+    expect((second as unknown as { touchCount: number }).touchCount).toBe(0);
+    expect(Object.keys(second)).not.toContain('_events');
+  });
+
   it("finishes at once: FIN with the id's bytes, then 'finished'; any later answer is dropped", () => {
     const { lean, log } = pair({ id: '0123456789abcdef' });
     lean.finish();
