@@ -90,7 +90,7 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
       this.processing.set(delivery, { span: undefined, tally, startedAt });
       return handle(delivery, route);
     }
-    const parent = this.telemetry.extract(api.context.active(), delivery.headers);
+    const parent = this.telemetry.extract(api.context.active(), delivery);
     const described = this.describe(route);
     // What a sampler may decide on is given at the start (the attributes semantic conventions ask for at creation);
     // the message's own only when the span is recorded, so an unsampled message builds nothing more.
