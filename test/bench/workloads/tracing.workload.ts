@@ -11,7 +11,7 @@
  * Writes test/bench/results/tracing.md. No figure is asserted.
  *
  *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N]
- *     [--arms off,sdk,on,sampled,metrics] [--sizes 1024,100] [--out FILE]
+ *     [--arms off,sdk,on,sampled,metrics] [--sizes 1024,100] [--out FILE] [--paced-only]
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
@@ -26,7 +26,7 @@ import { ClientNsq, ServerNsq, type ClientNsqOptions, type ServerNsqOptions } fr
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { NsqdNode } from '../../support/nsqd-node.js';
 import { payload } from '../bench-payloads.js';
 
@@ -50,6 +50,8 @@ interface Args {
   readonly arms: readonly Arm[];
   /** Message sizes (bytes), one table each. */
   readonly sizes: readonly number[];
+  /** Paced rounds only (no flat-out rounds, no warm-up at full speed): for a `--cpu-prof` of the budget's window. */
+  readonly pacedOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -65,6 +67,7 @@ function parseArgs(argv: readonly string[]): Args {
     out: resolve(value('out') ?? 'test/bench/results/tracing.md'),
     arms: (value('arms')?.split(',') as Arm[] | undefined) ?? ARMS,
     sizes: value('sizes')?.split(',').map(Number) ?? [1024],
+    pacedOnly: argv.includes('--paced-only'),
   };
 }
 
@@ -135,7 +138,20 @@ interface RoundFigures {
   readonly rate: number;
   /** This process's CPU time (user + system) per message, µs: client and server both run here, nsqd does not. */
   readonly cpuPerMessageUs: number;
+  /** Garbage collections (scavenges and mark-compacts) during the round, per 1,000 messages. */
+  readonly gcPerThousand: number;
+  /** Time spent in them, µs per message (part of the CPU time above). */
+  readonly gcUsPerMessage: number;
 }
+
+/** GCs seen since the process started (count, total ms), from perf_hooks' `gc` entries. */
+const gcSeen = { count: 0, ms: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcSeen.count += 1;
+    gcSeen.ms += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 /** One round: a fresh topic, server and client; emits `count` messages and times until the last one is handled. */
 async function round(nsqd: NsqdNode, arm: Arm, index: number, args: Args, otel: Otel, paced: boolean, size: number): Promise<RoundFigures> {
@@ -170,11 +186,19 @@ async function round(nsqd: NsqdNode, arm: Arm, index: number, args: Args, otel: 
   await client.connect();
   try {
     const cpuBefore = process.cpuUsage();
+    const gcBefore = { ...gcSeen };
     const started = performance.now();
     await (paced ? pacedEmits(client, topic, args.count, args.rate, size) : pipelined(client, topic, args.count, args.window, size));
     await done;
     const cpu = process.cpuUsage(cpuBefore);
-    return { rate: (tailAt * 1000) / (tailReachedAt - started), cpuPerMessageUs: (cpu.user + cpu.system) / args.count };
+    // The observer is called asynchronously: let it see the round's last entries.
+    await new Promise((wake) => setImmediate(wake));
+    return {
+      rate: (tailAt * 1000) / (tailReachedAt - started),
+      cpuPerMessageUs: (cpu.user + cpu.system) / args.count,
+      gcPerThousand: ((gcSeen.count - gcBefore.count) * 1000) / args.count,
+      gcUsPerMessage: ((gcSeen.ms - gcBefore.ms) * 1000) / args.count,
+    };
   } finally {
     await client.close();
     await app.close();
@@ -232,16 +256,17 @@ function sizeSection(size: number, args: Args, flat: Figures, paced: Figures): s
   const pct = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} %`;
   const versus = (arm: Arm, base: Arm) => (arms.includes(arm) && arms.includes(base) ? pct((pacedCpu(arm) / pacedCpu(base) - 1) * 100) : 'n/a');
   const pacedRows = (arm: Arm) => paced[arm].map((f) => f.cpuPerMessageUs.toFixed(1)).join(', ');
+  const gc = (arm: Arm) => `${median(paced[arm].map((f) => f.gcPerThousand)).toFixed(1)} / ${median(paced[arm].map((f) => f.gcUsPerMessage)).toFixed(1)}`;
   const rows = (arm: Arm) => flat[arm].map((f) => `${Math.round(f.rate).toLocaleString('en-US')} / ${f.cpuPerMessageUs.toFixed(1)}`).join(', ');
   const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
   return [
     `### ${label} messages`,
     '',
-    '| arm | paced: median CPU µs / message | vs off, SDK registered | vs off, no SDK | every paced round | flat out: median msg/s | flat out: median CPU µs / message | every flat-out round (msg/s / µs) |',
-    '|---|---:|---:|---:|---|---:|---:|---|',
+    '| arm | paced: median CPU µs / message | vs off, SDK registered | vs off, no SDK | every paced round | paced: GCs per 1,000 messages / GC µs per message (medians) | flat out: median msg/s | flat out: median CPU µs / message | every flat-out round (msg/s / µs) |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---|',
     ...arms.map(
       (arm) =>
-        `| ${LABEL[arm]} | ${pacedCpu(arm).toFixed(1)} | ${arm === 'off' || arm === 'sdk' ? '' : versus(arm, 'sdk')} | ${arm === 'off' ? '' : versus(arm, 'off')} | ${pacedRows(arm)} | ${Math.round(rate(arm)).toLocaleString('en-US')} | ${cpu(arm).toFixed(1)} | ${rows(arm)} |`,
+        `| ${LABEL[arm]} | ${pacedCpu(arm).toFixed(1)} | ${arm === 'off' || arm === 'sdk' ? '' : versus(arm, 'sdk')} | ${arm === 'off' ? '' : versus(arm, 'off')} | ${pacedRows(arm)} | ${gc(arm)} | ${Math.round(rate(arm)).toLocaleString('en-US')} | ${cpu(arm).toFixed(1)} | ${rows(arm)} |`,
     ),
     '',
     `**${label}, ${args.rate.toLocaleString('en-US')} msg/s, CPU per message against an SDK registered with our options off (the budget's baseline):` +
@@ -269,17 +294,22 @@ async function main(): Promise<void> {
       const flat = emptyFigures();
       const paced = emptyFigures();
       // One warm-up round per arm (JIT, connections), not counted.
-      for (const arm of args.arms) await round(nsqd, arm, -1, { ...args, count: Math.min(args.count, 2_000) }, otel, false, size);
+      for (const arm of args.arms) await round(nsqd, arm, -1, { ...args, count: Math.min(args.count, 2_000) }, otel, args.pacedOnly, size);
       for (let i = 0; i < args.rounds; i++) {
         // Alternate which arm goes first, so neither always runs on a warmer machine.
         const order: Arm[] = i % 2 === 0 ? [...args.arms] : [...args.arms].reverse();
         for (const arm of order) {
-          const measured = await round(nsqd, arm, i, args, otel, false, size);
-          flat[arm].push(measured);
-          console.log(`${size} B round ${i + 1}/${args.rounds} ${arm} flat out: ${Math.round(measured.rate)} msg/s, ${measured.cpuPerMessageUs.toFixed(1)} µs CPU/message`);
+          if (!args.pacedOnly) {
+            const measured = await round(nsqd, arm, i, args, otel, false, size);
+            flat[arm].push(measured);
+            console.log(`${size} B round ${i + 1}/${args.rounds} ${arm} flat out: ${Math.round(measured.rate)} msg/s, ${measured.cpuPerMessageUs.toFixed(1)} µs CPU/message`);
+          }
           const pacedRound = await round(nsqd, arm, i, args, otel, true, size);
           paced[arm].push(pacedRound);
-          console.log(`${size} B round ${i + 1}/${args.rounds} ${arm} at ${args.rate} msg/s: ${pacedRound.cpuPerMessageUs.toFixed(1)} µs CPU/message`);
+          console.log(
+            `${size} B round ${i + 1}/${args.rounds} ${arm} at ${args.rate} msg/s: ${pacedRound.cpuPerMessageUs.toFixed(1)} µs CPU/message, ` +
+              `${pacedRound.gcPerThousand.toFixed(1)} GCs/1,000 messages, ${pacedRound.gcUsPerMessage.toFixed(1)} µs GC/message`,
+          );
         }
       }
       sections.push(...sizeSection(size, args, flat, paced));
