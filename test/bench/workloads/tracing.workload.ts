@@ -8,7 +8,8 @@
  * drops the spans, a MeterProvider whose reader never exports), `sampled` (the same, 10 % of traces
  * recorded) and `metrics` (metrics alone). Each round emits `count` messages twice: paced at `rate`
  * msg/s (CPU per message: the cost) and flat out, `window` unacknowledged at a time (throughput).
- * Writes test/bench/results/tracing.md. No figure is asserted.
+ * Writes test/bench/results/tracing.md (keeping what follows its hand-written marker: the attribution of the cost).
+ * Each paced round also counts its garbage collections (perf_hooks `gc` entries). No figure is asserted.
  *
  *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N]
  *     [--arms off,sdk,on,sampled,metrics] [--sizes 1024,100] [--out FILE] [--paced-only]
@@ -23,7 +24,7 @@ import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { ClientNsq, ServerNsq, type ClientNsqOptions, type ServerNsqOptions } from 'nestjs-transport-nsq';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
@@ -238,6 +239,15 @@ async function pacedEmits(client: ClientNsq, topic: string, count: number, rate:
   await Promise.all(sends);
 }
 
+/** Where the hand-written part of the results file starts (the attribution of the cost, from profiles): kept when the tables are rewritten. */
+const HAND_WRITTEN = '<!-- hand-written below: kept by the workload -->';
+
+async function handWritten(file: string): Promise<string> {
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  const at = previous.indexOf(HAND_WRITTEN);
+  return at < 0 ? '' : `\n${previous.slice(at)}`;
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -352,7 +362,7 @@ async function main(): Promise<void> {
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' / ')} at the end; Node ${process.version}.`,
     '',
   ].join('\n');
-  await writeFile(args.out, markdown);
+  await writeFile(args.out, markdown + (await handWritten(args.out)));
   console.log(`\n${markdown}`);
   console.log(`written to ${args.out}`);
 }
