@@ -94,7 +94,7 @@ class IdleReader extends MetricReader {
   }
 }
 
-type Arm = 'off' | 'sdk' | 'on' | 'sampled' | 'metrics';
+type Arm = 'off' | 'sdk' | 'on' | 'sampled' | 'metrics' | 'noop';
 const ARMS: readonly Arm[] = ['off', 'sdk', 'on', 'sampled', 'metrics'];
 const LABEL: Record<Arm, string> = {
   off: 'off (default), no SDK',
@@ -102,6 +102,7 @@ const LABEL: Record<Arm, string> = {
   on: 'on (tracing + metrics)',
   sampled: 'on, 10 % of traces sampled',
   metrics: 'metrics only',
+  noop: 'tracing + metrics on, no tracer provider (API no-op tracer)',
 };
 
 interface Otel {
@@ -128,7 +129,9 @@ function installGlobals(arm: Arm, otel: Otel): void {
   if (arm === 'off') return;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(arm === 'sampled' ? otel.sampledTracerProvider : otel.tracerProvider);
+  // `noop` (not in the default arms): the API's no-op tracer, so what remains of tracing is this package's own code (its spans
+  // carry no valid context, so no trace headers are written or read either).
+  if (arm !== 'noop') trace.setGlobalTracerProvider(arm === 'sampled' ? otel.sampledTracerProvider : otel.tracerProvider);
   metrics.setGlobalMeterProvider(otel.meterProvider);
   context.with(ROOT_CONTEXT, () => undefined);
 }
@@ -255,7 +258,7 @@ function median(values: readonly number[]): number {
 }
 
 type Figures = Record<Arm, RoundFigures[]>;
-const emptyFigures = (): Figures => ({ off: [], sdk: [], on: [], sampled: [], metrics: [] });
+const emptyFigures = (): Figures => ({ off: [], sdk: [], on: [], sampled: [], metrics: [], noop: [] });
 
 /** One size's table and summary. */
 function sizeSection(size: number, args: Args, flat: Figures, paced: Figures): string[] {
