@@ -12,7 +12,7 @@
  * Each paced round also counts its garbage collections (perf_hooks `gc` entries). No figure is asserted.
  *
  *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N]
- *     [--arms off,sdk,on,sampled,metrics] [--sizes 1024,100] [--out FILE] [--paced-only]
+ *     [--arms off,sdk,on,sampled,metrics,noop] [--sizes 1024,100] [--out FILE] [--paced-only]
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
