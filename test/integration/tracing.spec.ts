@@ -202,6 +202,38 @@ describe('tracing with OpenTelemetry', () => {
     expect(global.named(`process ${topic}`)).toHaveLength(0);
   });
 
+  it("gives a user's propagator every header of the message, by name and all names, as the header map has them", async () => {
+    const topic = 'trace.propagator-reads';
+    const own = recordSpans();
+    const propagator = new W3CTraceContextPropagator();
+    const read: Array<{ keys: string[]; tenant: unknown; traceparent: unknown; missing: unknown; upper: unknown }> = [];
+    const reading = {
+      inject: (ctx: unknown, carrier: unknown, setter: unknown) => propagator.inject(ctx as never, carrier, setter as never),
+      extract: (ctx: unknown, carrier: unknown, getter: { get(c: unknown, k: string): unknown; keys(c: unknown): string[] }) => {
+        read.push({
+          keys: [...getter.keys(carrier)].sort(),
+          tenant: getter.get(carrier, 'x-tenant'),
+          traceparent: getter.get(carrier, 'traceparent'),
+          missing: getter.get(carrier, 'baggage'),
+          upper: getter.get(carrier, 'X-Tenant'),
+        });
+        return propagator.extract(ctx as never, carrier, getter as never);
+      },
+      fields: () => propagator.fields(),
+    };
+    const tracing = { tracerProvider: own.provider, propagator: reading };
+    const seen = await consumer(topic, () => undefined, { tracing });
+    const publisher = await client({ tracing });
+    await emit(publisher, topic, new NsqRecordBuilder({ order: 10 }).setHeaders({ 'X-Tenant': 'acme' }).build());
+    const [send] = await endedSpans(own, `publish ${topic}`, 1);
+    const [process] = await endedSpans(own, `process ${topic}`, 1);
+    expect(process!.parentSpanContext?.spanId).toBe(ids(send!).spanId);
+    expect(read).toHaveLength(1);
+    const headers = seen.deliveries[0]!.headers;
+    expect(read[0]).toEqual({ keys: Object.keys(headers).sort(), tenant: 'acme', traceparent: headers['traceparent'], missing: undefined, upper: undefined });
+    expect(read[0]!.keys).toEqual(['traceparent', 'x-tenant']);
+  });
+
   it("ends the consumer's log lines about a message with the trace and span ids of its span", async () => {
     const topic = 'trace.logs';
     const failing = await consumer(topic, (_payload, _ctx, call) => {

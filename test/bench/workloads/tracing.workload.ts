@@ -8,10 +8,11 @@
  * drops the spans, a MeterProvider whose reader never exports), `sampled` (the same, 10 % of traces
  * recorded) and `metrics` (metrics alone). Each round emits `count` messages twice: paced at `rate`
  * msg/s (CPU per message: the cost) and flat out, `window` unacknowledged at a time (throughput).
- * Writes test/bench/results/tracing.md. No figure is asserted.
+ * Writes test/bench/results/tracing.md (keeping what follows its hand-written marker: the attribution of the cost).
+ * Each paced round also counts its garbage collections (perf_hooks `gc` entries). No figure is asserted.
  *
  *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N]
- *     [--arms off,sdk,on,sampled,metrics] [--sizes 1024,100] [--out FILE]
+ *     [--arms off,sdk,on,sampled,metrics,noop] [--sizes 1024,100] [--out FILE] [--paced-only]
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
@@ -23,10 +24,10 @@ import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { ClientNsq, ServerNsq, type ClientNsqOptions, type ServerNsqOptions } from 'nestjs-transport-nsq';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { NsqdNode } from '../../support/nsqd-node.js';
 import { payload } from '../bench-payloads.js';
 
@@ -50,6 +51,8 @@ interface Args {
   readonly arms: readonly Arm[];
   /** Message sizes (bytes), one table each. */
   readonly sizes: readonly number[];
+  /** Paced rounds only (no flat-out rounds, no warm-up at full speed): for a `--cpu-prof` of the budget's window. */
+  readonly pacedOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -65,6 +68,7 @@ function parseArgs(argv: readonly string[]): Args {
     out: resolve(value('out') ?? 'test/bench/results/tracing.md'),
     arms: (value('arms')?.split(',') as Arm[] | undefined) ?? ARMS,
     sizes: value('sizes')?.split(',').map(Number) ?? [1024],
+    pacedOnly: argv.includes('--paced-only'),
   };
 }
 
@@ -90,7 +94,7 @@ class IdleReader extends MetricReader {
   }
 }
 
-type Arm = 'off' | 'sdk' | 'on' | 'sampled' | 'metrics';
+type Arm = 'off' | 'sdk' | 'on' | 'sampled' | 'metrics' | 'noop';
 const ARMS: readonly Arm[] = ['off', 'sdk', 'on', 'sampled', 'metrics'];
 const LABEL: Record<Arm, string> = {
   off: 'off (default), no SDK',
@@ -98,6 +102,7 @@ const LABEL: Record<Arm, string> = {
   on: 'on (tracing + metrics)',
   sampled: 'on, 10 % of traces sampled',
   metrics: 'metrics only',
+  noop: 'tracing + metrics on, no tracer provider (API no-op tracer)',
 };
 
 interface Otel {
@@ -124,7 +129,9 @@ function installGlobals(arm: Arm, otel: Otel): void {
   if (arm === 'off') return;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  trace.setGlobalTracerProvider(arm === 'sampled' ? otel.sampledTracerProvider : otel.tracerProvider);
+  // `noop` (not in the default arms): the API's no-op tracer, so what remains of tracing is this package's own code (its spans
+  // carry no valid context, so no trace headers are written or read either).
+  if (arm !== 'noop') trace.setGlobalTracerProvider(arm === 'sampled' ? otel.sampledTracerProvider : otel.tracerProvider);
   metrics.setGlobalMeterProvider(otel.meterProvider);
   context.with(ROOT_CONTEXT, () => undefined);
 }
@@ -135,7 +142,20 @@ interface RoundFigures {
   readonly rate: number;
   /** This process's CPU time (user + system) per message, µs: client and server both run here, nsqd does not. */
   readonly cpuPerMessageUs: number;
+  /** Garbage collections (scavenges and mark-compacts) during the round, per 1,000 messages. */
+  readonly gcPerThousand: number;
+  /** Time spent in them, µs per message (part of the CPU time above). */
+  readonly gcUsPerMessage: number;
 }
+
+/** GCs seen since the process started (count, total ms), from perf_hooks' `gc` entries. */
+const gcSeen = { count: 0, ms: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcSeen.count += 1;
+    gcSeen.ms += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 /** One round: a fresh topic, server and client; emits `count` messages and times until the last one is handled. */
 async function round(nsqd: NsqdNode, arm: Arm, index: number, args: Args, otel: Otel, paced: boolean, size: number): Promise<RoundFigures> {
@@ -170,11 +190,19 @@ async function round(nsqd: NsqdNode, arm: Arm, index: number, args: Args, otel: 
   await client.connect();
   try {
     const cpuBefore = process.cpuUsage();
+    const gcBefore = { ...gcSeen };
     const started = performance.now();
     await (paced ? pacedEmits(client, topic, args.count, args.rate, size) : pipelined(client, topic, args.count, args.window, size));
     await done;
     const cpu = process.cpuUsage(cpuBefore);
-    return { rate: (tailAt * 1000) / (tailReachedAt - started), cpuPerMessageUs: (cpu.user + cpu.system) / args.count };
+    // The observer is called asynchronously: let it see the round's last entries.
+    await new Promise((wake) => setImmediate(wake));
+    return {
+      rate: (tailAt * 1000) / (tailReachedAt - started),
+      cpuPerMessageUs: (cpu.user + cpu.system) / args.count,
+      gcPerThousand: ((gcSeen.count - gcBefore.count) * 1000) / args.count,
+      gcUsPerMessage: ((gcSeen.ms - gcBefore.ms) * 1000) / args.count,
+    };
   } finally {
     await client.close();
     await app.close();
@@ -214,6 +242,15 @@ async function pacedEmits(client: ClientNsq, topic: string, count: number, rate:
   await Promise.all(sends);
 }
 
+/** Where the hand-written part of the results file starts (the attribution of the cost, from profiles): kept when the tables are rewritten. */
+const HAND_WRITTEN = '<!-- hand-written below: kept by the workload -->';
+
+async function handWritten(file: string): Promise<string> {
+  const previous = await readFile(file, 'utf8').catch(() => '');
+  const at = previous.indexOf(HAND_WRITTEN);
+  return at < 0 ? '' : `\n${previous.slice(at)}`;
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -221,7 +258,7 @@ function median(values: readonly number[]): number {
 }
 
 type Figures = Record<Arm, RoundFigures[]>;
-const emptyFigures = (): Figures => ({ off: [], sdk: [], on: [], sampled: [], metrics: [] });
+const emptyFigures = (): Figures => ({ off: [], sdk: [], on: [], sampled: [], metrics: [], noop: [] });
 
 /** One size's table and summary. */
 function sizeSection(size: number, args: Args, flat: Figures, paced: Figures): string[] {
@@ -232,16 +269,17 @@ function sizeSection(size: number, args: Args, flat: Figures, paced: Figures): s
   const pct = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} %`;
   const versus = (arm: Arm, base: Arm) => (arms.includes(arm) && arms.includes(base) ? pct((pacedCpu(arm) / pacedCpu(base) - 1) * 100) : 'n/a');
   const pacedRows = (arm: Arm) => paced[arm].map((f) => f.cpuPerMessageUs.toFixed(1)).join(', ');
+  const gc = (arm: Arm) => `${median(paced[arm].map((f) => f.gcPerThousand)).toFixed(1)} / ${median(paced[arm].map((f) => f.gcUsPerMessage)).toFixed(1)}`;
   const rows = (arm: Arm) => flat[arm].map((f) => `${Math.round(f.rate).toLocaleString('en-US')} / ${f.cpuPerMessageUs.toFixed(1)}`).join(', ');
   const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
   return [
     `### ${label} messages`,
     '',
-    '| arm | paced: median CPU µs / message | vs off, SDK registered | vs off, no SDK | every paced round | flat out: median msg/s | flat out: median CPU µs / message | every flat-out round (msg/s / µs) |',
-    '|---|---:|---:|---:|---|---:|---:|---|',
+    '| arm | paced: median CPU µs / message | vs off, SDK registered | vs off, no SDK | every paced round | paced: GCs per 1,000 messages / GC µs per message (medians) | flat out: median msg/s | flat out: median CPU µs / message | every flat-out round (msg/s / µs) |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---|',
     ...arms.map(
       (arm) =>
-        `| ${LABEL[arm]} | ${pacedCpu(arm).toFixed(1)} | ${arm === 'off' || arm === 'sdk' ? '' : versus(arm, 'sdk')} | ${arm === 'off' ? '' : versus(arm, 'off')} | ${pacedRows(arm)} | ${Math.round(rate(arm)).toLocaleString('en-US')} | ${cpu(arm).toFixed(1)} | ${rows(arm)} |`,
+        `| ${LABEL[arm]} | ${pacedCpu(arm).toFixed(1)} | ${arm === 'off' || arm === 'sdk' ? '' : versus(arm, 'sdk')} | ${arm === 'off' ? '' : versus(arm, 'off')} | ${pacedRows(arm)} | ${gc(arm)} | ${Math.round(rate(arm)).toLocaleString('en-US')} | ${cpu(arm).toFixed(1)} | ${rows(arm)} |`,
     ),
     '',
     `**${label}, ${args.rate.toLocaleString('en-US')} msg/s, CPU per message against an SDK registered with our options off (the budget's baseline):` +
@@ -269,17 +307,22 @@ async function main(): Promise<void> {
       const flat = emptyFigures();
       const paced = emptyFigures();
       // One warm-up round per arm (JIT, connections), not counted.
-      for (const arm of args.arms) await round(nsqd, arm, -1, { ...args, count: Math.min(args.count, 2_000) }, otel, false, size);
+      for (const arm of args.arms) await round(nsqd, arm, -1, { ...args, count: Math.min(args.count, 2_000) }, otel, args.pacedOnly, size);
       for (let i = 0; i < args.rounds; i++) {
         // Alternate which arm goes first, so neither always runs on a warmer machine.
         const order: Arm[] = i % 2 === 0 ? [...args.arms] : [...args.arms].reverse();
         for (const arm of order) {
-          const measured = await round(nsqd, arm, i, args, otel, false, size);
-          flat[arm].push(measured);
-          console.log(`${size} B round ${i + 1}/${args.rounds} ${arm} flat out: ${Math.round(measured.rate)} msg/s, ${measured.cpuPerMessageUs.toFixed(1)} µs CPU/message`);
+          if (!args.pacedOnly) {
+            const measured = await round(nsqd, arm, i, args, otel, false, size);
+            flat[arm].push(measured);
+            console.log(`${size} B round ${i + 1}/${args.rounds} ${arm} flat out: ${Math.round(measured.rate)} msg/s, ${measured.cpuPerMessageUs.toFixed(1)} µs CPU/message`);
+          }
           const pacedRound = await round(nsqd, arm, i, args, otel, true, size);
           paced[arm].push(pacedRound);
-          console.log(`${size} B round ${i + 1}/${args.rounds} ${arm} at ${args.rate} msg/s: ${pacedRound.cpuPerMessageUs.toFixed(1)} µs CPU/message`);
+          console.log(
+            `${size} B round ${i + 1}/${args.rounds} ${arm} at ${args.rate} msg/s: ${pacedRound.cpuPerMessageUs.toFixed(1)} µs CPU/message, ` +
+              `${pacedRound.gcPerThousand.toFixed(1)} GCs/1,000 messages, ${pacedRound.gcUsPerMessage.toFixed(1)} µs GC/message`,
+          );
         }
       }
       sections.push(...sizeSection(size, args, flat, paced));
@@ -322,7 +365,7 @@ async function main(): Promise<void> {
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' / ')} at the end; Node ${process.version}.`,
     '',
   ].join('\n');
-  await writeFile(args.out, markdown);
+  await writeFile(args.out, markdown + (await handWritten(args.out)));
   console.log(`\n${markdown}`);
   console.log(`written to ${args.out}`);
 }

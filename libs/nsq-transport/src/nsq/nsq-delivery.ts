@@ -67,6 +67,12 @@ export class NsqDelivery {
     return this.opened?.headers ?? NO_HEADERS;
   }
 
+  /** One header's value (`headers[name]`), read without building the header map when the envelope allows. */
+  header(name: string): string | undefined {
+    const opened = this.opened;
+    return opened?.header ? opened.header(name) : opened?.headers[name];
+  }
+
   /** The bytes the codec decodes: an envelope's payload, or the whole raw body. */
   get payload(): Buffer {
     return this.opened?.payload ?? this.current.body;

@@ -1,4 +1,4 @@
-import type { Attributes, Histogram, Span } from '@opentelemetry/api';
+import type { Attributes, Histogram, Span, SpanOptions } from '@opentelemetry/api';
 import type { ReadPacket } from '@nestjs/microservices';
 import { isValidNsqName } from '../nsq/nsq-names.js';
 import { NsqRecord } from '../record-builders/nsq.record-builder.js';
@@ -47,12 +47,11 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
     return tally;
   };
 
-  const describe = (topic: string): TopicTelemetry => ({
-    topic,
-    spanName: `publish ${topic}`,
-    attributes: { [A.system]: NSQ_SYSTEM, [A.operationType]: 'send', [A.operationName]: 'publish', [A.destination]: topic },
-    tally: tallyOf(topic),
-  });
+  const producerKind = api.SpanKind.PRODUCER;
+  const describe = (topic: string): TopicTelemetry => {
+    const attributes: Attributes = { [A.system]: NSQ_SYSTEM, [A.operationType]: 'send', [A.operationName]: 'publish', [A.destination]: topic };
+    return { topic, spanName: `publish ${topic}`, attributes, spanOptions: { kind: producerKind, attributes }, tally: tallyOf(topic) };
+  };
 
   /** Valid topics are cached (an application publishes to a bounded set); a refused pattern is labelled `_invalid`, not cached. */
   const topicOf = (pattern: string): TopicTelemetry => {
@@ -82,7 +81,6 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
     }));
   };
 
-  const producerKind = api.SpanKind.PRODUCER;
   return (packet, transportHeaders) => {
     const described = topicOf(typeof packet.pattern === 'number' ? String(packet.pattern) : packet.pattern);
     const record = packet.data instanceof NsqRecord ? packet.data : undefined;
@@ -93,9 +91,9 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
     let span: Span | undefined;
     let headers = transportHeaders;
     if (tracer) {
-      const attributes = batch ? { ...described.attributes, [A.batchCount]: count } : described.attributes;
+      const options = batch ? { kind: producerKind, attributes: { ...described.attributes, [A.batchCount]: count } } : described.spanOptions;
       const parent = api.context.active();
-      span = tracer.startSpan(described.spanName, { kind: producerKind, attributes }, parent);
+      span = tracer.startSpan(described.spanName, options, parent);
       if (envelope) {
         const carrier: Record<string, string> = transportHeaders === undefined ? {} : { ...transportHeaders };
         telemetry.inject(api.trace.setSpan(parent, span), carrier);
@@ -142,6 +140,8 @@ interface TopicTelemetry {
   readonly topic: string;
   readonly spanName: string;
   readonly attributes: Attributes;
+  /** What a single message's span starts with (a batch record's adds its size). */
+  readonly spanOptions: SpanOptions;
   /** Successful publishes to it. */
   readonly tally: SentTally;
 }

@@ -1,4 +1,4 @@
-import type { Context, Meter, TextMapPropagator, Tracer } from '@opentelemetry/api';
+import type { Context, Meter, TextMapGetter, TextMapPropagator, Tracer } from '@opentelemetry/api';
 import type { NsqHeaders } from '../wire/nsq-headers.js';
 import { loadOpenTelemetryApi, type OpenTelemetryApi } from './load-opentelemetry-api.js';
 import { NSQ_TELEMETRY_SCOPE } from './nsq-telemetry-names.js';
@@ -51,9 +51,14 @@ export class NsqTelemetry {
     this.propagator?.inject(context, headers, this.api.defaultTextMapSetter);
   }
 
-  /** `context` with the trace context read from a message's headers (unchanged when they carry none). */
-  extract(context: Context, headers: NsqHeaders): Context {
-    return this.propagator ? this.propagator.extract(context, headers, this.api.defaultTextMapGetter) : context;
+  /**
+   * `context` with the trace context read from a message's headers (unchanged
+   * when they carry none). The propagator (the user's, or the global one)
+   * asks for the names it reads, one by one: each is looked up in the
+   * envelope's bytes, no header map is built unless it asks for all the names.
+   */
+  extract(context: Context, message: NsqHeaderSource): Context {
+    return this.propagator ? this.propagator.extract(context, message, HEADER_GETTER) : context;
   }
 
   /** ` [trace_id=… span_id=…]` for the active span, or '' when none is active: what the transport's log lines end with. */
@@ -64,3 +69,15 @@ export class NsqTelemetry {
     return this.api.isSpanContextValid(ids) ? ` [trace_id=${ids.traceId} span_id=${ids.spanId}]` : '';
   }
 }
+
+/** A received message's headers: one by name (without building the map), or all of them. */
+export interface NsqHeaderSource {
+  readonly headers: NsqHeaders;
+  header(name: string): string | undefined;
+}
+
+/** What `defaultTextMapGetter` does on the header map (`carrier[key]`, `Object.keys`), reading one value at a time. */
+const HEADER_GETTER: TextMapGetter<NsqHeaderSource> = {
+  get: (message, key) => message.header(key),
+  keys: (message) => Object.keys(message.headers),
+};

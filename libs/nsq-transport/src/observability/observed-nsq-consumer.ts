@@ -1,4 +1,4 @@
-import type { Attributes, Histogram, Span } from '@opentelemetry/api';
+import type { Attributes, Histogram, Span, SpanOptions } from '@opentelemetry/api';
 import type { Message } from 'nsqjs';
 import { NsqConsumer, type ActiveRoute, type NsqConsumerFactories, type NsqConsumerHooks, type NsqConsumerLogger, type NsqSubscriptionSpec } from '../nsq/nsq-consumer.js';
 import type { NsqDelivery } from '../nsq/nsq-delivery.js';
@@ -25,7 +25,8 @@ interface Processing {
 /** What a route's CONSUMER spans start with. */
 interface RouteSpan {
   readonly spanName: string;
-  readonly attributes: Attributes;
+  /** Its kind (CONSUMER) and start attributes: one object per route, not per message. */
+  readonly options: SpanOptions;
 }
 
 /**
@@ -90,11 +91,11 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
       this.processing.set(delivery, { span: undefined, tally, startedAt });
       return handle(delivery, route);
     }
-    const parent = this.telemetry.extract(api.context.active(), delivery.headers);
+    const parent = this.telemetry.extract(api.context.active(), delivery);
     const described = this.describe(route);
     // What a sampler may decide on is given at the start (the attributes semantic conventions ask for at creation);
     // the message's own only when the span is recorded, so an unsampled message builds nothing more.
-    const span = tracer.startSpan(described.spanName, { kind: api.SpanKind.CONSUMER, attributes: described.attributes }, parent);
+    const span = tracer.startSpan(described.spanName, described.options, parent);
     if (span.isRecording()) {
       span.setAttribute(A.messageId, delivery.id);
       span.setAttribute(A.attempts, delivery.attempts);
@@ -186,16 +187,14 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   private describe(route: R): RouteSpan {
     let described = this.routeSpans.get(route);
     if (!described) {
-      described = {
-        spanName: `process ${route.topic}`,
-        attributes: Object.freeze({
-          [A.system]: NSQ_SYSTEM,
-          [A.operationType]: 'process',
-          [A.operationName]: 'process',
-          [A.destination]: route.topic,
-          [A.consumerGroup]: route.channel,
-        }),
-      };
+      const attributes: Attributes = Object.freeze({
+        [A.system]: NSQ_SYSTEM,
+        [A.operationType]: 'process',
+        [A.operationName]: 'process',
+        [A.destination]: route.topic,
+        [A.consumerGroup]: route.channel,
+      });
+      described = { spanName: `process ${route.topic}`, options: Object.freeze({ kind: this.telemetry.api.SpanKind.CONSUMER, attributes }) };
       this.routeSpans.set(route, described);
     }
     return described;

@@ -18,6 +18,12 @@ export interface NsqOpenedBody {
   readonly enveloped: boolean;
   /** The `nsq-deliver-at` header's value, read without building the header map (absent on a raw body). */
   readonly deliverAt?: string;
+  /**
+   * One header's value, found in the envelope's bytes without building the
+   * header map (what a trace propagator reads per message: `traceparent`,
+   * `tracestate`); the same value `headers[name]` gives. Absent on a raw body.
+   */
+  header?(name: string): string | undefined;
 }
 
 /** The prefix of an envelope without headers, shared by every such emit (only ever copied from). */
@@ -108,6 +114,27 @@ class NsqOpenedEnvelope implements NsqOpenedBody {
   get headers(): NsqHeaders {
     return (this.decoded ??= decodeCheckedHeaders(this.body, this.count));
   }
+
+  header(name: string): string | undefined {
+    if (this.decoded) return this.decoded[name];
+    const body = this.body;
+    const length = name.length;
+    let offset = FIXED_BYTES;
+    for (let i = 0; i < this.count; i++) {
+      const nameLength = body[offset]!;
+      const valueAt = offset + 1 + nameLength;
+      const valueLength = body.readUInt32BE(valueAt);
+      if (nameLength === length && sameName(body, offset + 1, name)) return body.toString('utf8', valueAt + 4, valueAt + 4 + valueLength);
+      offset = valueAt + 4 + valueLength;
+    }
+    return undefined;
+  }
+}
+
+/** Whether the name bytes at `start` spell `name` (a name is latin1 on the wire; a char past 0xff never matches). */
+function sameName(body: Buffer, start: number, name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (body[start + i] !== name.charCodeAt(i)) return false;
+  return true;
 }
 
 /**

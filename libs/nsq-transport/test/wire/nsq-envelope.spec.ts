@@ -88,6 +88,18 @@ describe('the envelope (WIRE.md §2)', () => {
     expect(openNsqBody(byHand([['nsq-deliver-ax', '1']], '{}')).deliverAt).toBeUndefined();
     expect(openNsqBody(Buffer.from('{}')).deliverAt).toBeUndefined();
   });
+
+  it('reads one header by name without the map, the value the map gives, before and after the map is built', () => {
+    const headers: Array<[string, string]> = [['tracestate', 'k=v'], ['traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'], ['x-u', 'caf\u00e9 ✓'], ['trace', '']];
+    const opened = openNsqBody(byHand(headers, '{}'));
+    const asked = ['traceparent', 'tracestate', 'trace', 'traceparent2', 'tracepar', 'x-u', 'x-é', 'TRACEPARENT', 'constructor', '__proto__', ''];
+    const direct = asked.map((name) => opened.header!(name));
+    expect(direct).toStrictEqual(['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'k=v', '', undefined, undefined, 'caf\u00e9 ✓', undefined, undefined, undefined, undefined, undefined]);
+    expect(asked.map((name) => opened.headers[name])).toStrictEqual(direct);
+    expect(asked.map((name) => opened.header!(name))).toStrictEqual(direct);
+    expect(openNsqBody(byHand([], '{}')).header!('traceparent')).toBeUndefined();
+    expect(openNsqBody(Buffer.from('{}')).header).toBeUndefined();
+  });
 });
 
 describe('header rules (WIRE.md §2.2)', () => {
