@@ -14,7 +14,7 @@ import { freePort } from '../support/free-port.js';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import type { NsqdNode } from '../support/nsqd-node.js';
 import { waitFor } from '../support/wait-for.js';
-import { emit, startClient } from '../support/nest-harness.js';
+import { emit, startClient, startConsumer } from '../support/nest-harness.js';
 
 describe('ClientNsq publishing', () => {
   let cluster: NsqCluster;
@@ -71,6 +71,28 @@ describe('ClientNsq publishing', () => {
       expect((await nsqd().topicStats('client.text'))!.message_count).toBe(1);
     } finally {
       await text.close();
+    }
+  });
+
+  // Bodies of 16 KiB and more are written by reference next to their frame's header (corked), not copied into it.
+  it.each([
+    ['a plain connection', false],
+    ['a deflate connection', true],
+  ])('delivers coalesced big and small bodies intact over %s', async (_, deflate) => {
+    const topic = `client.big.${deflate ? 'deflate' : 'plain'}`;
+    await nsqd().createTopic(topic);
+    const compression = deflate ? { compression: 'deflate' as const } : {};
+    const consumer = await startConsumer([{ topic, channel: 'check' }], { nsqdTcpAddresses: [nsqd().tcpAddress], ...compression });
+    const big = await startClient({ nsqdTcpAddresses: [nsqd().tcpAddress], ...compression });
+    try {
+      const payloads = Array.from({ length: 12 }, (_, i) => ({ i, pad: String.fromCharCode(97 + i).repeat(i % 3 === 0 ? 100 : 40_000 + i) }));
+      // Emitted together: the first leaves alone, the rest are coalesced into MPUBs mixing referenced and copied bodies.
+      await Promise.all(payloads.map((payload) => emit(big, topic, payload)));
+      const deliveries = await consumer.waitForDeliveries(payloads.length);
+      expect(deliveries.map((d) => d.payload).sort((a, b) => (a as { i: number }).i - (b as { i: number }).i)).toEqual(payloads);
+    } finally {
+      await big.close();
+      await consumer.close();
     }
   });
 

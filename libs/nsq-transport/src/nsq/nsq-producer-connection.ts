@@ -22,24 +22,48 @@ export interface OutboundPublish {
  * `MPUB <topic>\n[size][count]([size][body])*`, nsqd's wire format, in one allocation.
  */
 export function encodePublishFrame(topic: string, bodies: readonly Buffer[], delayMs = 0): Buffer {
+  const chunks = encodePublishChunks(topic, bodies, delayMs, Infinity);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** Bodies from this size on are written by reference, not copied into their frame. */
+export const ZERO_COPY_BODY_BYTES = 16 * 1024;
+
+/**
+ * The same bytes as {@link encodePublishFrame}, as consecutive chunks to write
+ * in order: bodies of `zeroCopyFrom` bytes or more are chunks of their own (the
+ * caller's buffers, not copied), everything else (command line, sizes, small
+ * bodies) is copied into shared chunks between them. A 64 KiB body costs a
+ * 64 KiB copy per frame otherwise, and a coalesced MPUB holds dozens.
+ */
+export function encodePublishChunks(topic: string, bodies: readonly Buffer[], delayMs: number, zeroCopyFrom: number): Buffer[] {
   const multi = bodies.length > 1;
   const header = multi ? `MPUB ${topic}\n` : delayMs > 0 ? `DPUB ${topic} ${delayMs}\n` : `PUB ${topic}\n`;
   const headerBytes = header.length; // topic names are ASCII (validated before publishing)
   let size = multi ? 4 : 0;
-  for (const body of bodies) size += multi ? 4 + body.length : body.length;
-  const frame = Buffer.allocUnsafe(headerBytes + 4 + size);
-  let at = frame.write(header, 0, 'latin1');
-  at = frame.writeInt32BE(size, at);
-  if (multi) {
-    at = frame.writeInt32BE(bodies.length, at);
-    for (const body of bodies) {
-      at = frame.writeInt32BE(body.length, at);
-      at += body.copy(frame, at);
-    }
-  } else {
-    bodies[0]!.copy(frame, at);
+  let copied = headerBytes + 4 + size;
+  for (const body of bodies) {
+    size += multi ? 4 + body.length : body.length;
+    copied += (multi ? 4 : 0) + (body.length >= zeroCopyFrom ? 0 : body.length);
   }
-  return frame;
+  // One allocation for every copied byte; the chunks are views into it, cut where a referenced body goes.
+  const store = Buffer.allocUnsafe(copied);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  let at = store.write(header, 0, 'latin1');
+  at = store.writeInt32BE(size, at);
+  if (multi) at = store.writeInt32BE(bodies.length, at);
+  for (const body of bodies) {
+    if (multi) at = store.writeInt32BE(body.length, at);
+    if (body.length >= zeroCopyFrom) {
+      chunks.push(store.subarray(start, at), body);
+      start = at;
+    } else {
+      at += body.copy(store, at);
+    }
+  }
+  if (at > start) chunks.push(store.subarray(start, at));
+  return chunks;
 }
 
 export interface ProducerConnectionHooks {
@@ -169,7 +193,8 @@ export class NsqProducerConnection {
       this.barrier = publish;
     }
     this.inFlight.add(publish);
-    this.publisher!.send(encodePublishFrame(publish.topic, publish.bodies, publish.delayMs), (error) => this.answered(publish, error ?? undefined));
+    const publisher = this.publisher!;
+    publisher.send(encodePublishChunks(publish.topic, publish.bodies, publish.delayMs, publisher.zeroCopy ? ZERO_COPY_BODY_BYTES : Infinity), (error) => this.answered(publish, error ?? undefined));
   }
 
   /** Writes what was held, in order, until a barrier has to wait again. */

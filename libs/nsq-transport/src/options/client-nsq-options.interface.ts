@@ -2,7 +2,12 @@
 export interface NsqBatchingOptions {
   /** Most messages in one MPUB. @default 200 */
   readonly maxMessages?: number;
-  /** Most bytes in one MPUB (framing included); at most `maxBatchBytes`. @default maxBatchBytes */
+  /**
+   * Most bytes in one coalesced MPUB (framing included); at most `maxBatchBytes`.
+   * nsqd answers an MPUB only once all of it has arrived, so smaller MPUBs keep
+   * big bodies streaming (the next ones are encoded while nsqd takes these in).
+   * @default 1048576, or maxBatchBytes if lower
+   */
   readonly maxBytes?: number;
   /** How long the first emit of a batch waits for others; 0 = only emits made in the same burst (same macrotask). @default 0 */
   readonly lingerMs?: number;
@@ -39,7 +44,7 @@ export interface ClientNsqOptions extends NsqConnectionOptions, NsqSerializerOpt
    * Coalesce concurrent emits to one topic into one MPUB (each emit still
    * completes on its batch's OK and fails on its error); `false` sends one PUB
    * per emit. Delayed emits and explicit batches are never coalesced.
-   * @default { maxMessages: 200, maxBytes: maxBatchBytes, lingerMs: 0 }
+   * @default { maxMessages: 200, maxBytes: min(1 MiB, maxBatchBytes), lingerMs: 0 }
    */
   readonly batching?: false | NsqBatchingOptions;
   /** `close()` waits this long for unacknowledged publishes. @default 5000 */

@@ -17,6 +17,8 @@ export const CLIENT_DEFAULTS = {
   closeTimeoutMs: 5_000,
   batchMaxMessages: 200,
   batchLingerMs: 0,
+  /** A coalesced MPUB stops here (or at maxBatchBytes, if lower): nsqd answers an MPUB only once all of it is in. */
+  batchMaxBytes: 1024 * 1024,
   requestTimeoutMs: 30_000,
   maxPendingRequests: 10_000,
 } as const;
@@ -99,7 +101,7 @@ function resolveBatching(value: ClientNsqOptions['batching'], maxBatchBytes: num
   return Object.freeze({
     maxMessages: integerIn('batching.maxMessages', batching.maxMessages ?? CLIENT_DEFAULTS.batchMaxMessages, 1, 100_000),
     // A message too big to share a batch is sent alone (as a PUB), so any bound works.
-    maxBytes: integerIn('batching.maxBytes', batching.maxBytes ?? maxBatchBytes, 1, maxBatchBytes),
+    maxBytes: integerIn('batching.maxBytes', batching.maxBytes ?? Math.min(CLIENT_DEFAULTS.batchMaxBytes, maxBatchBytes), 1, maxBatchBytes),
     lingerMs: integerIn('batching.lingerMs', batching.lingerMs ?? CLIENT_DEFAULTS.batchLingerMs, 0, 10_000),
   });
 }

@@ -1,9 +1,10 @@
 import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
+import { utf8Bytes } from './utf8-bytes.js';
 
 /** Encodes a payload as UTF-8 JSON, the body Go services and `nsq_tail` expect by default. */
 export class NsqJsonSerializer implements NsqSerializer {
   serialize(value: unknown): Buffer {
-    return Buffer.from(this.serializeToText(value), 'utf8');
+    return utf8Bytes(this.serializeToText(value));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { InvalidNsqHeaderError } from '../errors/invalid-nsq-header.error.js';
 import { NsqDecodeError } from '../errors/nsq-decode.error.js';
+import { writeUtf8 } from '../serializers/utf8-bytes.js';
 import { NO_HEADERS, NSQ_HEADER, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
 
 /** `"\0NQE"`: no JSON or UTF-8 text body starts with a NUL byte (WIRE.md §2.1). */
@@ -75,11 +76,12 @@ export function encodeNsqEnvelope(headers: NsqHeaders, payload: Buffer | Uint8Ar
  * intermediate Buffer of the payload.
  */
 export function encodeNsqEnvelopeText(prefix: Buffer, text: string): Buffer {
-  const body = Buffer.allocUnsafe(prefix.length + Buffer.byteLength(text, 'utf8'));
+  const textBytes = Buffer.byteLength(text, 'utf8');
+  const body = Buffer.allocUnsafe(prefix.length + textBytes);
   // A prefix is usually a few dozen bytes: then a loop beats the native copy's call overhead.
   if (prefix.length <= 128) for (let i = 0; i < prefix.length; i++) body[i] = prefix[i]!;
   else prefix.copy(body, 0);
-  body.write(text, prefix.length, 'utf8');
+  writeUtf8(body, text, prefix.length, textBytes);
   return body;
 }
 

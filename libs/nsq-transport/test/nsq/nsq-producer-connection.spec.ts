@@ -3,7 +3,7 @@ import type { NsqCommand } from '../../../../test/support/nsq-frames.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
 import { NsqUnavailableError } from '../../src/errors/nsq-unavailable.error.js';
 import { NsqUnconfirmedError } from '../../src/errors/nsq-unconfirmed.error.js';
-import { encodePublishFrame, NsqProducerConnection, type OutboundPublish } from '../../src/nsq/nsq-producer-connection.js';
+import { encodePublishChunks, encodePublishFrame, NsqProducerConnection, ZERO_COPY_BODY_BYTES, type OutboundPublish } from '../../src/nsq/nsq-producer-connection.js';
 import { toNsqjsConnectionConfig } from '../../src/nsq/nsqjs/index.js';
 import { resolveConnectionOptions } from '../../src/options/resolve-connection-options.js';
 
@@ -35,6 +35,32 @@ describe('encodePublishFrame', () => {
     const frame = encodePublishFrame('t', [body]);
     body.fill(0);
     expect(frame.subarray(frame.length - 3).toString()).toBe('abc');
+  });
+});
+
+describe('encodePublishChunks', () => {
+  const big = (fill: number) => Buffer.alloc(ZERO_COPY_BODY_BYTES, fill);
+
+  it('gives the bytes of encodePublishFrame, with big bodies as chunks of their own (the same buffers, not copies)', () => {
+    const bodies = [Buffer.from('small'), big(1), big(2), Buffer.from('tail'), big(3)];
+    const chunks = encodePublishChunks('orders', bodies, 0, ZERO_COPY_BODY_BYTES);
+    expect(Buffer.concat(chunks)).toEqual(encodePublishFrame('orders', bodies));
+    for (const body of [bodies[1], bodies[2], bodies[4]]) expect(chunks.filter((chunk) => chunk === body)).toHaveLength(1);
+    // MPUB line + sizes + 'small' + size | big | size | big | size + 'tail' + size | big
+    expect(chunks).toHaveLength(6);
+  });
+
+  it('writes PUB and DPUB of a big body as their command line and size, then the body itself', () => {
+    const body = big(7);
+    expect(encodePublishChunks('t', [body], 0, ZERO_COPY_BODY_BYTES)).toEqual([Buffer.concat([Buffer.from('PUB t\n'), int32(body.length)]), body]);
+    expect(Buffer.concat(encodePublishChunks('t', [body], 250, ZERO_COPY_BODY_BYTES))).toEqual(encodePublishFrame('t', [body], 250));
+  });
+
+  it('copies everything into one chunk when no body reaches the threshold', () => {
+    const bodies = [Buffer.from('a'), Buffer.from('b')];
+    const chunks = encodePublishChunks('t', bodies, 0, ZERO_COPY_BODY_BYTES);
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toEqual(encodePublishFrame('t', bodies));
   });
 });
 
@@ -143,6 +169,19 @@ describe('NsqProducerConnection against a scripted nsqd', () => {
     expect(outcomes.every((o) => o === 'ok' || o === 'NsqUnconfirmedError:timeout')).toBe(true);
     expect(lost).toEqual([]);
     expect(fake.connections).toHaveLength(1);
+  });
+
+  it('writes MPUBs and PUBs of big bodies (not copied into their frame) that nsqd reads intact, in order', async () => {
+    const big = (fill: number) => Buffer.alloc(64 * 1024, fill);
+    const batch = [big(1), Buffer.from('small'), big(2), big(3)];
+    const sent = [publish(batch), publish([big(4)]), publish([Buffer.from('x'), Buffer.from('y')])];
+    await waitFor(() => sent.every((p) => p.outcome() === 'ok'), { message: 'the publishes were not answered' });
+    const mpubBody = (bodies: Buffer[]) => Buffer.concat([int32(bodies.length), ...bodies.flatMap((b) => [int32(b.length), b])]);
+    expect(pubs().map((c) => [c.name, c.body])).toEqual([
+      ['MPUB', mpubBody(batch)],
+      ['PUB', big(4)],
+      ['MPUB', mpubBody([Buffer.from('x'), Buffer.from('y')])],
+    ]);
   });
 
   it('drops a silent nsqd after the publish timeout and reconnects', async () => {

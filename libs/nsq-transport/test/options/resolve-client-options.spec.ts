@@ -22,7 +22,7 @@ describe('resolveClientOptions', () => {
       closeTimeoutMs: 5000,
       requestTimeoutMs: 30_000,
       maxPendingRequests: 10_000,
-      batching: { maxMessages: 200, maxBytes: 5 * 1024 * 1024, lingerMs: 0 },
+      batching: { maxMessages: 200, maxBytes: 1024 * 1024, lingerMs: 0 },
     });
   });
 
@@ -52,9 +52,11 @@ describe('resolveClientOptions', () => {
       expect(resolve({ ...NSQD, batching: false }).batching).toBeUndefined();
     });
 
-    it('takes its byte limit from maxBatchBytes unless given one', () => {
-      expect(resolve({ ...NSQD, maxBatchBytes: 2 * 1024 * 1024 }).batching).toStrictEqual({ maxMessages: 200, maxBytes: 2 * 1024 * 1024, lingerMs: 0 });
-      expect(resolve({ ...NSQD, batching: { maxMessages: 5 } }).batching).toStrictEqual({ maxMessages: 5, maxBytes: 5 * 1024 * 1024, lingerMs: 0 });
+    it('bounds a coalesced MPUB to 1 MiB, or to maxBatchBytes when lower, unless given a byte limit', () => {
+      expect(resolve({ ...NSQD, maxBatchBytes: 2 * 1024 * 1024 }).batching).toStrictEqual({ maxMessages: 200, maxBytes: 1024 * 1024, lingerMs: 0 });
+      expect(resolve({ ...NSQD, maxMessageSize: 1024, maxBatchBytes: 512 * 1024 }).batching).toStrictEqual({ maxMessages: 200, maxBytes: 512 * 1024, lingerMs: 0 });
+      expect(resolve({ ...NSQD, batching: { maxMessages: 5 } }).batching).toStrictEqual({ maxMessages: 5, maxBytes: 1024 * 1024, lingerMs: 0 });
+      expect(resolve({ ...NSQD, batching: { maxBytes: 5 * 1024 * 1024 } }).batching).toStrictEqual({ maxMessages: 200, maxBytes: 5 * 1024 * 1024, lingerMs: 0 });
     });
 
     it.each<[string, unknown]>([

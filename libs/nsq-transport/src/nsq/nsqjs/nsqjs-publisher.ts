@@ -29,13 +29,29 @@ export class NsqjsPublisher extends Writer {
   }
 
   /**
-   * Writes one frame; `callback` gets nsqd's answer to it (or the error that
-   * closed the connection first). Only while the Writer is ready.
+   * Writes one frame, given as its consecutive chunks; `callback` gets nsqd's
+   * answer to it (or the error that closed the connection first). Only while
+   * the Writer is ready. Several chunks are written corked: one writev
+   * syscall, and no concatenation.
    */
-  send(frame: Buffer, callback: (error?: Error | null) => void): void {
+  send(chunks: readonly Buffer[], callback: (error?: Error | null) => void): void {
     const connection = this.connection;
     connection.messageCallbacks.push(callback);
-    connection.write(frame);
+    if (chunks.length === 1) return connection.write(chunks[0]!);
+    const out = connection.outWriter;
+    if (!out || connection.deflater) {
+      // Compressed: the deflate stream flushes per write, so one buffer.
+      connection.write(Buffer.concat(chunks));
+      return;
+    }
+    out.cork();
+    for (const chunk of chunks) out.write(chunk);
+    out.uncork();
+  }
+
+  /** Whether big bodies may be written as chunks of their own (not through deflate, which flushes every write). */
+  get zeroCopy(): boolean {
+    return !this.connection?.deflater;
   }
 
   /** When anything (an answer, a heartbeat) last arrived from nsqd; 0 before the first. */
