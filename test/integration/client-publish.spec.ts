@@ -76,12 +76,13 @@ describe('ClientNsq publishing', () => {
 
   // Bodies of 16 KiB and more are written by reference next to their frame's header (corked), not copied into it.
   it.each([
-    ['a plain connection', false],
-    ['a deflate connection', true],
-  ])('delivers coalesced big and small bodies intact over %s', async (_, deflate) => {
-    const topic = `client.big.${deflate ? 'deflate' : 'plain'}`;
+    ['a plain connection', undefined],
+    ['a deflate connection', 'deflate'],
+    ['a snappy connection', 'snappy'],
+  ] as const)('delivers coalesced big and small bodies intact over %s', async (_, codec) => {
+    const topic = `client.big.${codec ?? 'plain'}`;
     await nsqd().createTopic(topic);
-    const compression = deflate ? { compression: 'deflate' as const } : {};
+    const compression = codec ? { compression: codec } : {};
     const consumer = await startConsumer([{ topic, channel: 'check' }], { nsqdTcpAddresses: [nsqd().tcpAddress], ...compression });
     const big = await startClient({ nsqdTcpAddresses: [nsqd().tcpAddress], ...compression });
     try {
