@@ -1,5 +1,5 @@
-import { Writer } from 'nsqjs';
-import { splitAddress, withDeadline } from './arms/arm-helpers.js';
+import type { Writer } from 'nsqjs';
+import { connectWriter } from './arms/raw-nsqjs.arm.js';
 import { payload } from './bench-payloads.js';
 
 /** Pre-fills channels with MPUBs from one plain nsqjs Writer (not part of any measurement). */
@@ -7,18 +7,7 @@ export class BenchFiller {
   private constructor(private readonly writer: Writer) {}
 
   static async connect(nsqdTcpAddress: string): Promise<BenchFiller> {
-    const [host, port] = splitAddress(nsqdTcpAddress);
-    const writer = new Writer(host, port, { heartbeatInterval: 30 });
-    writer.on('error', () => undefined);
-    await withDeadline(
-      new Promise<void>((resolve) => {
-        writer.once('ready', () => resolve());
-        writer.connect();
-      }),
-      10_000,
-      'filler Writer ready',
-    );
-    return new BenchFiller(writer);
+    return new BenchFiller(await connectWriter(nsqdTcpAddress, 'filler', { heartbeatInterval: 30 }));
   }
 
   /** Publishes `count` JSON messages of `size` bytes (seq 0..count-1) and resolves once nsqd acknowledged all. */

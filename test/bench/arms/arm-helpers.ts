@@ -18,3 +18,21 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
     clearTimeout(timer);
   }
 }
+
+/** Something nsqjs-like that connects and then says `ready` once (a Writer or a Reader). */
+interface Connectable {
+  once(event: 'ready', listener: () => void): unknown;
+  connect(): void;
+}
+
+/** Connects `client` and resolves on its first `ready`, or rejects naming `what` after 10 s. */
+export function readyWithin(client: Connectable, what: string): Promise<void> {
+  return withDeadline(
+    new Promise<void>((resolve) => {
+      client.once('ready', () => resolve());
+      client.connect();
+    }),
+    10_000,
+    `${what} ready`,
+  );
+}

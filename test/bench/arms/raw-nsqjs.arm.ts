@@ -1,7 +1,7 @@
 import { Reader, Writer, type Message } from 'nsqjs';
 import type { BenchArm, BenchConsumer, BenchConsumerSpec, BenchProducer, BenchTarget, PublishCallback } from '../bench-arm.interface.js';
 import type { BenchPayload } from '../bench-payloads.js';
-import { splitAddress, withDeadline } from './arm-helpers.js';
+import { readyWithin, splitAddress } from './arm-helpers.js';
 
 /**
  * The nsqjs settings our transport applies by default (see the library's
@@ -16,19 +16,12 @@ export function jsonBody(payload: BenchPayload): Buffer {
   return Buffer.from(JSON.stringify(payload), 'utf8');
 }
 
-/** A Writer connected with {@link CONNECTION}; `what` names it in a timeout. */
-export async function connectWriter(address: string, what: string): Promise<Writer> {
+/** A Writer connected with `config` ({@link CONNECTION} unless told); `what` names it in a timeout. */
+export async function connectWriter(address: string, what: string, config: ConstructorParameters<typeof Writer>[2] = { ...CONNECTION }): Promise<Writer> {
   const [host, port] = splitAddress(address);
-  const writer = new Writer(host, port, { ...CONNECTION });
+  const writer = new Writer(host, port, config);
   writer.on('error', () => undefined);
-  await withDeadline(
-    new Promise<void>((resolve) => {
-      writer.once('ready', () => resolve());
-      writer.connect();
-    }),
-    10_000,
-    `${what} Writer ready`,
-  );
+  await readyWithin(writer, `${what} Writer`);
   return writer;
 }
 
@@ -66,15 +59,8 @@ export function handleMessage(message: Message, onMessage: BenchConsumerSpec['on
 }
 
 /** Connects the Reader and resolves once it is subscribed; `what` names it in a timeout. */
-export async function connectReader(reader: Reader, what: string): Promise<void> {
-  await withDeadline(
-    new Promise<void>((resolve) => {
-      reader.once('ready', () => resolve());
-      reader.connect();
-    }),
-    10_000,
-    `${what} Reader ready`,
-  );
+export function connectReader(reader: Reader, what: string): Promise<void> {
+  return readyWithin(reader, `${what} Reader`);
 }
 
 export function closeReader(reader: Reader): Promise<void> {

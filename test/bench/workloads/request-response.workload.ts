@@ -24,7 +24,9 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { lastValueFrom } from 'rxjs';
 import { ClientNsq, NsqMessagePattern, ServerNsq } from 'nestjs-transport-nsq';
-import { Reader, Writer, type Message } from 'nsqjs';
+import { Reader, type Message } from 'nsqjs';
+import { splitAddress } from '../arms/arm-helpers.js';
+import { connectReader, connectWriter } from '../arms/raw-nsqjs.arm.js';
 import { nsqBinary, repoRoot } from '../../support/nsq-binaries.js';
 import { NsqdNode } from '../../support/nsqd-node.js';
 import { percentile, summarize, type Summary } from '../bench-stats.js';
@@ -128,26 +130,13 @@ async function openNest(id: string, server: MicroserviceOptions, client: ClientP
  * FIN at once. No envelope, no Nest: a correlation id, a separator, the JSON.
  */
 async function openFloor(nsqdTcpAddress: string): Promise<OpenArm> {
-  const [host, port] = [nsqdTcpAddress.split(':')[0]!, Number(nsqdTcpAddress.split(':')[1])];
   const topic = 'bench.floor';
   const replyTopic = 'bench.floor.reply';
   const reader = (t: string, c: string) => new Reader(t, c, { nsqdTCPAddresses: [nsqdTcpAddress], maxInFlight: 1_000, outputBufferSize: -1 } as never);
-  const writer = async () => {
-    const w = new Writer(host, port);
-    w.on('error', () => undefined);
-    await new Promise<void>((resolve, reject) => {
-      w.once('ready', () => resolve());
-      w.once('error', reject);
-      w.connect();
-    });
-    return w;
-  };
-  const subscribed = async (r: Reader) => {
+  const writer = () => connectWriter(nsqdTcpAddress, 'floor', {});
+  const subscribed = (r: Reader) => {
     r.on('error', () => undefined);
-    await new Promise<void>((resolve) => {
-      r.once('ready', () => resolve());
-      r.connect();
-    });
+    return connectReader(r, 'floor');
   };
   const requests = await writer();
   const replies = await writer();
