@@ -50,10 +50,13 @@ export const NO_HEADERS: NsqHeaders = Object.freeze(Object.create(null) as Recor
  * every emit. Its prototype is empty (no `Object.prototype` names, as with a
  * null prototype); being a class instance, V8 keeps it a fast-mode object,
  * quick to fill and to enumerate, and `#valid in` is a brand no other object
- * can carry (cheaper than a WeakSet). Treated as immutable, as `NsqHeaders` says.
+ * can carry (cheaper than a WeakSet). Treated as immutable, as `NsqHeaders` says;
+ * a set {@link normalizeNsqHeaders} returns is frozen, and only a frozen set
+ * keeps its encoded envelope prefix (its names and values can no longer change).
  */
 class NormalizedNsqHeaders {
   readonly #valid = true;
+  #prefix: Buffer | undefined = undefined;
 
   static is(value: object): boolean {
     return #valid in value;
@@ -62,26 +65,104 @@ class NormalizedNsqHeaders {
   static create(): Record<string, string> {
     return new NormalizedNsqHeaders() as unknown as Record<string, string>;
   }
+
+  static prefixOf(value: object): Buffer | undefined {
+    return #valid in value ? (value as NormalizedNsqHeaders).#prefix : undefined;
+  }
+
+  static keepPrefix(value: object, prefix: Buffer): boolean {
+    if (!(#valid in value) || !Object.isFrozen(value)) return false;
+    (value as NormalizedNsqHeaders).#prefix = prefix;
+    return true;
+  }
 }
 Object.setPrototypeOf(NormalizedNsqHeaders.prototype, null);
 delete (NormalizedNsqHeaders.prototype as { constructor?: unknown }).constructor;
 
 /**
+ * The envelope prefix kept for `headers` by {@link keepNsqEnvelopePrefix},
+ * or undefined. Only a frozen set this module returned keeps one.
+ */
+export function keptNsqEnvelopePrefix(headers: NsqHeaders): Buffer | undefined {
+  return NormalizedNsqHeaders.prefixOf(headers);
+}
+
+/**
+ * Keeps `prefix` (the encoding of `headers`, never written to afterwards) on
+ * `headers` when it is a frozen set of this module's; returns whether it was kept.
+ */
+export function keepNsqEnvelopePrefix(headers: NsqHeaders, prefix: Buffer): boolean {
+  return NormalizedNsqHeaders.keepPrefix(headers, prefix);
+}
+
+/**
+ * A user header set validated recently, by content: the names as given (in
+ * `Object.keys` order) and their values. An app sends the same few sets on
+ * every emit, usually as a constant or a fresh literal of the same strings;
+ * comparing the strings again costs far less than validating them, and
+ * nothing about the user's object is trusted (a mutated object, whatever its
+ * identity, no longer matches and is validated afresh).
+ */
+interface RememberedHeaders {
+  readonly given: readonly string[];
+  readonly values: readonly string[];
+  readonly reserved: boolean;
+  readonly headers: Record<string, string>;
+}
+/** Few sets, small ones: a bounded memory (strings and one prefix each), a miss costs a few comparisons. */
+const REMEMBERED_SETS = 4;
+const REMEMBERED_MAX_COUNT = 16;
+const REMEMBERED_MAX_CHARS = 4_096;
+const remembered: Array<RememberedHeaders | undefined> = new Array<RememberedHeaders | undefined>(REMEMBERED_SETS).fill(undefined);
+let rememberNext = 0;
+
+function recall(input: Readonly<Record<string, unknown>>, given: readonly string[], reserved: boolean): Record<string, string> | undefined {
+  for (let slot = 0; slot < REMEMBERED_SETS; slot++) {
+    const known = remembered[slot];
+    if (known === undefined || known.given.length !== given.length || known.reserved !== reserved) continue;
+    let same = true;
+    for (let i = 0; i < given.length; i++) {
+      const name = given[i]!;
+      if (name !== known.given[i] || input[name] !== known.values[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return known.headers;
+  }
+  return undefined;
+}
+
+/**
  * Validates user headers (a record builder's, a dispatch hook's metadata) and
- * returns them lower-cased in an object with an empty prototype. Throws
+ * returns them lower-cased in a frozen object with an empty prototype. Throws
  * {@link InvalidNsqHeaderError}; `nsq-` names are refused unless `reserved`.
- * A set it returned before is returned as is.
+ * A set it returned before is returned as is, and so is the set of a recent
+ * input with the same names and values (see {@link RememberedHeaders}).
  */
 export function normalizeNsqHeaders(input: unknown, source: string, reserved = false): Record<string, string> {
   if (input !== null && typeof input === 'object' && NormalizedNsqHeaders.is(input)) return input as Record<string, string>;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new InvalidNsqHeaderError(`${source} must be an object of string values, received ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   }
+  const given = Object.keys(input);
+  const known = recall(input as Record<string, unknown>, given, reserved);
+  if (known !== undefined) return known;
   const headers = NormalizedNsqHeaders.create();
-  for (const given of Object.keys(input)) {
-    const name = checkName(given, source, reserved);
-    if (name in headers) throw new InvalidNsqHeaderError(`${source}: header "${given}" is given twice (names are case-insensitive)`, name);
-    headers[name] = checkValue(name, (input as Record<string, unknown>)[given], source);
+  const values: string[] = [];
+  let chars = 0;
+  for (const name of given) {
+    const normalized = checkName(name, source, reserved);
+    if (normalized in headers) throw new InvalidNsqHeaderError(`${source}: header "${name}" is given twice (names are case-insensitive)`, normalized);
+    const value = checkValue(normalized, (input as Record<string, unknown>)[name], source);
+    headers[normalized] = value;
+    values.push(value);
+    chars += value.length;
+  }
+  Object.freeze(headers);
+  if (given.length <= REMEMBERED_MAX_COUNT && chars <= REMEMBERED_MAX_CHARS) {
+    remembered[rememberNext] = { given, values, reserved, headers };
+    rememberNext = (rememberNext + 1) % REMEMBERED_SETS;
   }
   return headers;
 }
