@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { InvalidNsqHeaderError } from '../errors/invalid-nsq-header.error.js';
 import { NsqDecodeError } from '../errors/nsq-decode.error.js';
 import { writeUtf8 } from '../serializers/utf8-bytes.js';
-import { keepNsqEnvelopePrefix, keptNsqEnvelopePrefix, NO_HEADERS, NSQ_HEADER, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
+import { keepNsqEnvelopePrefix, keepsNsqEnvelopePrefix, keptNsqEnvelopePrefix, NO_HEADERS, NSQ_HEADER, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
 
 /** `"\0NQE"`: no JSON or UTF-8 text body starts with a NUL byte (WIRE.md §2.1); the encoder writes its bytes one by one. */
 const MAGIC = 0x00_4e_51_45;
@@ -45,7 +45,7 @@ export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
   let size = FIXED_BYTES;
   for (const name in headers) {
     count += 1;
-    size += 1 + name.length + 4 + utf8Length(headers[name]!);
+    size += 1 + name.length + 4 + Buffer.byteLength(headers[name]!, 'utf8');
   }
   if (count === 0) return EMPTY_PREFIX;
   if (count > NSQ_HEADER_LIMITS.maxCount) throw new InvalidNsqHeaderError(`${count} headers exceed the limit of ${NSQ_HEADER_LIMITS.maxCount}`);
@@ -53,7 +53,7 @@ export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
     throw new InvalidNsqHeaderError(`headers of ${size - FIXED_BYTES} bytes exceed the limit of ${NSQ_HEADER_LIMITS.maxSectionBytes}`);
   }
   // A kept prefix gets memory of its own: a slice of Buffer's shared pool would keep the whole pool alive.
-  const keep = Object.isFrozen(headers);
+  const keep = keepsNsqEnvelopePrefix(headers);
   const prefix = keep ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
   prefix[0] = 0x00;
   prefix[1] = 0x4e;
@@ -65,12 +65,11 @@ export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
   prefix[7] = count & 0xff;
   let offset = FIXED_BYTES;
   for (const name in headers) {
-    const value = headers[name]!;
+    // Names are short tokens: a loop (one byte per character, as latin1 writes) beats a native call.
     prefix[offset] = name.length;
-    // Names are tokens (ASCII): one byte per character, as a latin1 write gives.
     for (let i = 0; i < name.length; i++) prefix[offset + 1 + i] = name.charCodeAt(i);
     offset += 1 + name.length;
-    const length = writeUtf8Short(prefix, value, offset + 4);
+    const length = prefix.write(headers[name]!, offset + 4, 'utf8');
     prefix[offset] = length >>> 24;
     prefix[offset + 1] = (length >>> 16) & 0xff;
     prefix[offset + 2] = (length >>> 8) & 0xff;
@@ -79,30 +78,6 @@ export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
   }
   if (keep) keepNsqEnvelopePrefix(headers, prefix);
   return prefix;
-}
-
-/** Up to this many UTF-16 units, a header value is measured and written in JS: a native call costs more. */
-const SHORT_VALUE = 128;
-
-/** `Buffer.byteLength(value, 'utf8')`, without a native call for a short ASCII value. */
-function utf8Length(value: string): number {
-  if (value.length > SHORT_VALUE) return Buffer.byteLength(value, 'utf8');
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value, 'utf8');
-  return value.length;
-}
-
-/** Writes `value` as UTF-8 at `offset` (room checked by the caller with {@link utf8Length}); returns its byte count. */
-function writeUtf8Short(buffer: Buffer, value: string, offset: number): number {
-  if (value.length <= SHORT_VALUE) {
-    let i = 0;
-    for (; i < value.length; i++) {
-      const code = value.charCodeAt(i);
-      if (code >= 0x80) break;
-      buffer[offset + i] = code;
-    }
-    if (i === value.length) return i;
-  }
-  return buffer.write(value, offset, 'utf8');
 }
 
 /** One enveloped body: `headers` (already validated) and `payload` (the codec's bytes). */
@@ -119,8 +94,9 @@ export function encodeNsqEnvelope(headers: NsqHeaders, payload: Buffer | Uint8Ar
 export function encodeNsqEnvelopeText(prefix: Buffer, text: string): Buffer {
   const textBytes = Buffer.byteLength(text, 'utf8');
   const body = Buffer.allocUnsafe(prefix.length + textBytes);
-  // TypedArray#set: a memmove without the call overhead of Buffer#copy.
-  body.set(prefix, 0);
+  // Up to a few dozen bytes a loop is quicker than a native copy (TypedArray#set past that).
+  if (prefix.length <= 32) for (let i = 0; i < prefix.length; i++) body[i] = prefix[i]!;
+  else body.set(prefix, 0);
   writeUtf8(body, text, prefix.length, textBytes);
   return body;
 }

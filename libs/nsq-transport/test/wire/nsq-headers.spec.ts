@@ -29,16 +29,37 @@ function section(headers: Array<[string, string]>): Buffer {
 }
 
 describe('normalizeNsqHeaders, the same set sent again', () => {
-  it('gives one frozen set for a constant object and for fresh literals of the same strings', () => {
+  it('gives one frozen set for a constant object and for fresh literals of the same strings, once seen again', () => {
     const constant = { traceparent: TRACEPARENT, Tenant: 'acme' };
     const first = normalizeNsqHeaders(constant, 'test');
-    expect(normalizeNsqHeaders(constant, 'test')).toBe(first);
-    expect(normalizeNsqHeaders({ traceparent: TRACEPARENT, Tenant: 'acme' }, 'test')).toBe(first);
-    expect(Object.isFrozen(first)).toBe(true);
-    expect({ ...first }).toEqual({ traceparent: TRACEPARENT, tenant: 'acme' });
+    const shared = normalizeNsqHeaders(constant, 'test');
+    expect(shared).not.toBe(first);
+    expect(normalizeNsqHeaders(constant, 'test')).toBe(shared);
+    expect(normalizeNsqHeaders({ traceparent: TRACEPARENT, Tenant: 'acme' }, 'test')).toBe(shared);
+    expect(Object.isFrozen(shared)).toBe(true);
+    expect({ ...shared }).toEqual({ traceparent: TRACEPARENT, tenant: 'acme' });
     expect(() => {
-      (first as Record<string, string>).tenant = 'other';
+      (shared as Record<string, string>).tenant = 'other';
     }).toThrow(TypeError);
+  });
+
+  it('does not share the set it handed out first, which its holder may change', () => {
+    const first = normalizeNsqHeaders({ a: 'first-1' }, 'test') as Record<string, string>;
+    first.a = 'changed';
+    expect({ ...normalizeNsqHeaders({ a: 'first-1' }, 'test') }).toEqual({ a: 'first-1' });
+  });
+
+  it('reads each value of the caller\'s object once per call', () => {
+    let reads = 0;
+    const headers = {
+      get tenant() {
+        reads += 1;
+        return `t${reads}`;
+      },
+    };
+    expect({ ...normalizeNsqHeaders(headers, 'test') }).toEqual({ tenant: 't1' });
+    expect({ ...normalizeNsqHeaders(headers, 'test') }).toEqual({ tenant: 't2' });
+    expect(reads).toBe(2);
   });
 
   it('follows every change of the caller\'s object between emits', () => {
@@ -98,6 +119,7 @@ describe('normalizeNsqHeaders, the same set sent again', () => {
 
 describe('encodeNsqEnvelopePrefix', () => {
   it('encodes a set once and writes the same bytes for it on every emit', () => {
+    normalizeNsqHeaders({ traceparent: TRACEPARENT, tenant: 'acme' }, 'test');
     const headers = normalizeNsqHeaders({ traceparent: TRACEPARENT, tenant: 'acme' }, 'test');
     const prefix = encodeNsqEnvelopePrefix(headers);
     expect(prefix).toEqual(section([['traceparent', TRACEPARENT], ['tenant', 'acme']]));
@@ -109,7 +131,9 @@ describe('encodeNsqEnvelopePrefix', () => {
     }
   });
 
-  it('does not keep the prefix of a set that is not frozen (a merge, a plain object)', () => {
+  it('does not keep the prefix of a set that is not frozen (a first sight, a merge, a plain object)', () => {
+    const once = normalizeNsqHeaders({ once: `${Math.random()}` }, 'test');
+    expect(encodeNsqEnvelopePrefix(once)).not.toBe(encodeNsqEnvelopePrefix(once));
     const merged = mergeNsqHeaders(normalizeNsqHeaders({ a: '1' }, 'test'), { b: '2' });
     expect(encodeNsqEnvelopePrefix(merged)).not.toBe(encodeNsqEnvelopePrefix(merged));
     const plain: Record<string, string> = { a: '1' };
