@@ -2,9 +2,9 @@ import { isUtf8 } from 'node:buffer';
 import { InvalidNsqHeaderError } from '../errors/invalid-nsq-header.error.js';
 import { NsqDecodeError } from '../errors/nsq-decode.error.js';
 import { writeUtf8 } from '../serializers/utf8-bytes.js';
-import { NO_HEADERS, NSQ_HEADER, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
+import { keepNsqEnvelopePrefix, keepsNsqEnvelopePrefix, keptNsqEnvelopePrefix, NO_HEADERS, NSQ_HEADER, NSQ_HEADER_LIMITS, type NsqHeaders } from './nsq-headers.js';
 
-/** `"\0NQE"`: no JSON or UTF-8 text body starts with a NUL byte (WIRE.md §2.1). */
+/** `"\0NQE"`: no JSON or UTF-8 text body starts with a NUL byte (WIRE.md §2.1); the encoder writes its bytes one by one. */
 const MAGIC = 0x00_4e_51_45;
 /** The contract version this transport writes and reads. */
 export const NSQ_ENVELOPE_VERSION = 1;
@@ -34,9 +34,13 @@ const EMPTY_PREFIX = Buffer.from([0x00, 0x4e, 0x51, 0x45, NSQ_ENVELOPE_VERSION, 
  * The envelope's bytes before the payload, for headers already validated
  * one by one ({@link normalizeNsqHeaders}); checks the limits of the whole
  * set (count, section bytes) and throws {@link InvalidNsqHeaderError} past
- * them. Computed once per emit and shared by every body of a batch.
+ * them. Computed once per emit and shared by every body of a batch; a set
+ * `normalizeNsqHeaders` returned (frozen) keeps its prefix, so the same set
+ * sent again is not encoded again. The result is only ever copied from.
  */
 export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
+  const kept = keptNsqEnvelopePrefix(headers);
+  if (kept !== undefined) return kept;
   let count = 0;
   let size = FIXED_BYTES;
   for (const name in headers) {
@@ -48,19 +52,31 @@ export function encodeNsqEnvelopePrefix(headers: NsqHeaders): Buffer {
   if (size - FIXED_BYTES > NSQ_HEADER_LIMITS.maxSectionBytes) {
     throw new InvalidNsqHeaderError(`headers of ${size - FIXED_BYTES} bytes exceed the limit of ${NSQ_HEADER_LIMITS.maxSectionBytes}`);
   }
-  const prefix = Buffer.allocUnsafe(size);
-  prefix.writeUInt32BE(MAGIC, 0);
+  // A kept prefix gets memory of its own: a slice of Buffer's shared pool would keep the whole pool alive.
+  const keep = keepsNsqEnvelopePrefix(headers);
+  const prefix = keep ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+  prefix[0] = 0x00;
+  prefix[1] = 0x4e;
+  prefix[2] = 0x51;
+  prefix[3] = 0x45;
   prefix[4] = NSQ_ENVELOPE_VERSION;
   prefix[5] = 0;
-  prefix.writeUInt16BE(count, 6);
+  prefix[6] = count >>> 8;
+  prefix[7] = count & 0xff;
   let offset = FIXED_BYTES;
   for (const name in headers) {
+    // Names are short tokens: a loop (one byte per character, as latin1 writes) beats a native call.
     prefix[offset] = name.length;
-    offset += 1 + prefix.write(name, offset + 1, 'latin1');
+    for (let i = 0; i < name.length; i++) prefix[offset + 1 + i] = name.charCodeAt(i);
+    offset += 1 + name.length;
     const length = prefix.write(headers[name]!, offset + 4, 'utf8');
-    prefix.writeUInt32BE(length, offset);
+    prefix[offset] = length >>> 24;
+    prefix[offset + 1] = (length >>> 16) & 0xff;
+    prefix[offset + 2] = (length >>> 8) & 0xff;
+    prefix[offset + 3] = length & 0xff;
     offset += 4 + length;
   }
+  if (keep) keepNsqEnvelopePrefix(headers, prefix);
   return prefix;
 }
 
@@ -78,9 +94,9 @@ export function encodeNsqEnvelope(headers: NsqHeaders, payload: Buffer | Uint8Ar
 export function encodeNsqEnvelopeText(prefix: Buffer, text: string): Buffer {
   const textBytes = Buffer.byteLength(text, 'utf8');
   const body = Buffer.allocUnsafe(prefix.length + textBytes);
-  // A prefix is usually a few dozen bytes: then a loop beats the native copy's call overhead.
-  if (prefix.length <= 128) for (let i = 0; i < prefix.length; i++) body[i] = prefix[i]!;
-  else prefix.copy(body, 0);
+  // Up to a few dozen bytes a loop is quicker than a native copy (TypedArray#set past that).
+  if (prefix.length <= 32) for (let i = 0; i < prefix.length; i++) body[i] = prefix[i]!;
+  else body.set(prefix, 0);
   writeUtf8(body, text, prefix.length, textBytes);
   return body;
 }

@@ -50,10 +50,13 @@ export const NO_HEADERS: NsqHeaders = Object.freeze(Object.create(null) as Recor
  * every emit. Its prototype is empty (no `Object.prototype` names, as with a
  * null prototype); being a class instance, V8 keeps it a fast-mode object,
  * quick to fill and to enumerate, and `#valid in` is a brand no other object
- * can carry (cheaper than a WeakSet). Treated as immutable, as `NsqHeaders` says.
+ * can carry (cheaper than a WeakSet). Treated as immutable, as `NsqHeaders` says;
+ * only a frozen set (one {@link normalizeNsqHeaders} shares between emits)
+ * keeps its encoded envelope prefix: its names and values can no longer change.
  */
 class NormalizedNsqHeaders {
   readonly #valid = true;
+  #prefix: Buffer | undefined = undefined;
 
   static is(value: object): boolean {
     return #valid in value;
@@ -62,26 +65,123 @@ class NormalizedNsqHeaders {
   static create(): Record<string, string> {
     return new NormalizedNsqHeaders() as unknown as Record<string, string>;
   }
+
+  static prefixOf(value: object): Buffer | undefined {
+    return #valid in value ? (value as NormalizedNsqHeaders).#prefix : undefined;
+  }
+
+  static keepsPrefix(value: object): boolean {
+    return #valid in value && Object.isFrozen(value);
+  }
+
+  static keepPrefix(value: object, prefix: Buffer): void {
+    if (NormalizedNsqHeaders.keepsPrefix(value)) (value as NormalizedNsqHeaders).#prefix = prefix;
+  }
 }
 Object.setPrototypeOf(NormalizedNsqHeaders.prototype, null);
 delete (NormalizedNsqHeaders.prototype as { constructor?: unknown }).constructor;
 
 /**
+ * The envelope prefix kept for `headers` by {@link keepNsqEnvelopePrefix},
+ * or undefined. Only a frozen set this module returned keeps one.
+ */
+export function keptNsqEnvelopePrefix(headers: NsqHeaders): Buffer | undefined {
+  return NormalizedNsqHeaders.prefixOf(headers);
+}
+
+/** Whether `headers` can keep its envelope prefix: a frozen set of this module's. */
+export function keepsNsqEnvelopePrefix(headers: NsqHeaders): boolean {
+  return NormalizedNsqHeaders.keepsPrefix(headers);
+}
+
+/** Keeps `prefix` (the encoding of `headers`, never written to afterwards) on `headers` if {@link keepsNsqEnvelopePrefix}. */
+export function keepNsqEnvelopePrefix(headers: NsqHeaders, prefix: Buffer): void {
+  NormalizedNsqHeaders.keepPrefix(headers, prefix);
+}
+
+/**
+ * A user header set validated recently, by content: the names as given (in
+ * `Object.keys` order), their lower-cased names and their values. An app
+ * sends the same few sets on every emit, usually as a constant or a fresh
+ * literal of the same strings; comparing the strings again costs far less
+ * than validating and encoding them, and nothing about the user's object is
+ * trusted (a mutated object, whatever its identity, no longer matches and is
+ * validated afresh).
+ */
+interface RememberedHeaders {
+  readonly given: readonly string[];
+  readonly names: readonly string[];
+  readonly values: readonly string[];
+  readonly reserved: boolean;
+  /**
+   * The frozen set every later match returns (and which keeps its encoded
+   * prefix), made on the first match: a set seen once (a per-request trace
+   * id) costs neither a freeze nor a prefix of its own memory.
+   */
+  shared: Record<string, string> | undefined;
+}
+/** Few sets, small ones: a bounded memory (strings and one prefix each), a miss costs a few comparisons. */
+const REMEMBERED_SETS = 4;
+const REMEMBERED_MAX_COUNT = 16;
+const REMEMBERED_MAX_CHARS = 4_096;
+const remembered: Array<RememberedHeaders | undefined> = new Array<RememberedHeaders | undefined>(REMEMBERED_SETS).fill(undefined);
+let rememberNext = 0;
+
+function recall(values: readonly unknown[], given: readonly string[], reserved: boolean): Record<string, string> | undefined {
+  for (let slot = 0; slot < REMEMBERED_SETS; slot++) {
+    const known = remembered[slot];
+    if (known === undefined || known.given.length !== given.length || known.reserved !== reserved) continue;
+    let same = true;
+    for (let i = 0; i < given.length; i++) {
+      if (given[i] !== known.given[i] || values[i] !== known.values[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return (known.shared ??= sharedSet(known));
+  }
+  return undefined;
+}
+
+/** A frozen copy of a remembered set (not the one handed out when it was first validated: that one's holder may change it). */
+function sharedSet(known: RememberedHeaders): Record<string, string> {
+  const headers = NormalizedNsqHeaders.create();
+  for (let i = 0; i < known.names.length; i++) headers[known.names[i]!] = known.values[i]!;
+  return Object.freeze(headers);
+}
+
+/**
  * Validates user headers (a record builder's, a dispatch hook's metadata) and
  * returns them lower-cased in an object with an empty prototype. Throws
  * {@link InvalidNsqHeaderError}; `nsq-` names are refused unless `reserved`.
- * A set it returned before is returned as is.
+ * A set it returned before is returned as is; a recent input's names and
+ * values given again get one shared, frozen set (see {@link RememberedHeaders}).
  */
 export function normalizeNsqHeaders(input: unknown, source: string, reserved = false): Record<string, string> {
   if (input !== null && typeof input === 'object' && NormalizedNsqHeaders.is(input)) return input as Record<string, string>;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new InvalidNsqHeaderError(`${source} must be an object of string values, received ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}`);
   }
+  // Each value is read once (a getter or a proxy sees one read per emit, as before).
+  const given = Object.keys(input);
+  const values: unknown[] = [];
+  for (const name of given) values.push((input as Record<string, unknown>)[name]);
+  const known = recall(values, given, reserved);
+  if (known !== undefined) return known;
   const headers = NormalizedNsqHeaders.create();
-  for (const given of Object.keys(input)) {
-    const name = checkName(given, source, reserved);
-    if (name in headers) throw new InvalidNsqHeaderError(`${source}: header "${given}" is given twice (names are case-insensitive)`, name);
-    headers[name] = checkValue(name, (input as Record<string, unknown>)[given], source);
+  const names: string[] = [];
+  let chars = 0;
+  for (let i = 0; i < given.length; i++) {
+    const name = checkName(given[i]!, source, reserved);
+    if (name in headers) throw new InvalidNsqHeaderError(`${source}: header "${given[i]!}" is given twice (names are case-insensitive)`, name);
+    const value = checkValue(name, values[i], source);
+    headers[name] = value;
+    names.push(name);
+    chars += value.length;
+  }
+  if (given.length <= REMEMBERED_MAX_COUNT && chars <= REMEMBERED_MAX_CHARS) {
+    remembered[rememberNext] = { given, names, values: values as string[], reserved, shared: undefined };
+    rememberNext = (rememberNext + 1) % REMEMBERED_SETS;
   }
   return headers;
 }
