@@ -6,8 +6,12 @@
  * `_writev` and 'data', and the nsqjs Reader's 'message' — so the library
  * carries no instrumentation; every arm pays the same observation cost.
  *
- *   node --expose-gc dist/bench/test/bench/latency-stages.js [--sizes 100,65536] [--arms raw,ours]
+ *   node --expose-gc dist/bench/test/bench/latency-stages.js [--sizes 100,65536] [--arms raw,ours,nats,redis,rmq]
  *     [--rounds 3] [--seconds 3] [--rate 1000] [--obt 25] [--baseline DIR]
+ *
+ * Another broker's arm (nats, redis, rmq) gets the emit and handler stages only.
+ * "emit → handler" leaves out the schedule's own timer lateness (scheduled →
+ * emit, most of a 1,000/s cell's p50 and the same for every arm).
  *
  * Stages of message `seq` (performance.now(), ms; latency runs from `scheduled`):
  *   scheduled  its send time on the open-loop schedule
@@ -37,6 +41,7 @@ import type { BenchArm, BenchConsumer, BenchConsumerSpec, BenchProducer, BenchTa
 import type { BenchPayload } from './bench-payloads.js';
 import { percentile } from './bench-stats.js';
 import { RawNsqjsArm } from './arms/raw-nsqjs.arm.js';
+import { NEST_BROKERS, NestBrokerArm } from './arms/nest-broker.arm.js';
 import { startConsumerApp, startPublisherApp } from './arms/nest-apps.js';
 import { runLatency } from './workloads/latency.workload.js';
 import { NsqdNode } from '../support/nsqd-node.js';
@@ -68,6 +73,8 @@ class Recording {
 }
 
 let current: Recording | undefined;
+/** nsqd's TCP port: only its sockets are followed (another broker's protocol also says PUB and SUB). */
+let nsqdPort = -1;
 
 // ---- socket hooks (installed once; they only record while a cell runs) ----
 
@@ -105,7 +112,7 @@ function asBuffer(chunk: unknown): Buffer | undefined {
 
 function onWriteCall(socket: Watched, buf: Buffer): void {
   const rec = current;
-  if (!rec) return;
+  if (!rec || (socket as unknown as net.Socket).remotePort !== nsqdPort) return;
   const head = buf.toString('latin1', 0, Math.min(4, buf.length));
   if (head === 'SUB ') socket.__role = 'consumer';
   if (head === 'PUB ' || head === 'MPUB' || head === 'DPUB') {
@@ -326,6 +333,8 @@ interface CellSummary {
   /** Per stage: p50 of (stage − previous stage) over messages where both are known, µs. */
   readonly step: Record<Stage, number>;
   readonly latency: { p50: number; p99: number };
+  /** p50 / p99 µs of handler − emit: the transport's own part, without the schedule's timer lateness. */
+  readonly transport: [number, number];
   readonly rdyWrites: number;
   readonly kernelWrites: { producer: number; consumer: number };
   readonly gcMs: number;
@@ -349,6 +358,8 @@ function p50p99(values: number[]): [number, number] {
 }
 
 function summarise(arm: string, size: number, round: number, rec: Recording, result: { p50: number; p99: number }, cpuUs: number): CellSummary {
+  const transport: number[] = [];
+  for (let i = 0; i < rec.total; i++) if (rec.at.handler[i] !== 0 && rec.at.emit[i] !== 0) transport.push((rec.at.handler[i]! - rec.at.emit[i]!) * 1000);
   const service: number[] = [];
   const turnaround: number[] = [];
   // Messages in the order nsqd delivered them.
@@ -403,6 +414,7 @@ function summarise(arm: string, size: number, round: number, rec: Recording, res
     fromScheduled,
     step,
     latency: { p50: result.p50 * 1000, p99: result.p99 * 1000 },
+    transport: p50p99(transport),
     rdyWrites: rec.rdyWrites,
     kernelWrites: { ...rec.writesToKernel },
     gcMs: rec.gcMs,
@@ -449,10 +461,17 @@ function printTables(all: readonly CellSummary[]): void {
       });
       console.log(`| ${stage} | ${cells.join(' | ')} |`);
     }
+    console.log(`| arm | latency p50 / p99 (µs) | emit → handler p50 / p99 (µs) | mif-1 service p50 (µs) | nsqd turnaround p50 (µs) | rounds |`);
+    console.log('|---|---|---|---|---|---|');
+    for (const arm of arms) {
+      const of = all.filter((c) => c.arm === arm && c.size === size);
+      const m = (f: (c: CellSummary) => number) => median(of.map(f)).toFixed(0);
+      console.log(`| ${arm} | ${m((c) => c.latency.p50)} / ${m((c) => c.latency.p99)} | ${m((c) => c.transport[0])} / ${m((c) => c.transport[1])} | ${m((c) => c.service[0])} | ${m((c) => c.turnaround[0])} | ${of.map((c) => `${c.transport[0].toFixed(0)}`).join(', ')} |`);
+    }
     for (const arm of arms) {
       for (const c of all.filter((x) => x.arm === arm && x.size === size)) {
         console.log(
-          `${arm} round ${c.round}: latency p50 ${c.latency.p50.toFixed(0)} µs p99 ${c.latency.p99.toFixed(0)} µs; RDY writes ${c.rdyWrites}; ` +
+          `${arm} round ${c.round}: latency p50 ${c.latency.p50.toFixed(0)} µs p99 ${c.latency.p99.toFixed(0)} µs; emit → handler p50 ${c.transport[0].toFixed(0)} µs p99 ${c.transport[1].toFixed(0)} µs; RDY writes ${c.rdyWrites}; ` +
             `kernel writes producer ${c.kernelWrites.producer} consumer ${c.kernelWrites.consumer}; GC ${c.gcCount}× ${c.gcMs.toFixed(1)} ms (longest ${c.gcLongest[0].toFixed(1)} ms, kind ${c.gcLongest[1]}); CPU ${c.cpuPerMessage.toFixed(0)} µs/msg; ` +
             `service p50/p99 ${c.service.map((v) => v.toFixed(0)).join('/')} µs; turnaround p50/p99 ${c.turnaround.map((v) => v.toFixed(0)).join('/')} µs (${c.queued} queued); slowest 1 %: ${c.slowWithGc}`,
         );
@@ -476,7 +495,7 @@ async function main(): Promise<void> {
   const obt = value('--obt');
   const wanted = new Set((value('--arms') ?? 'raw,ours').split(','));
   const baseline = value('--baseline');
-  const candidates: BenchArm[] = [new RawNsqjsArm(), oursArm('ours', ours)];
+  const candidates: BenchArm[] = [new RawNsqjsArm(), oursArm('ours', ours), ...NEST_BROKERS.map((broker) => new NestBrokerArm(broker))];
   const libs: Lib[] = [ours];
   if (baseline) {
     const lib = (await import(pathToFileURL(join(resolve(baseline), 'esm', 'index.js')).href)) as Lib;
@@ -489,6 +508,7 @@ async function main(): Promise<void> {
   const keepAlive = setInterval(() => undefined, 1_000);
   const nsqd = await NsqdNode.start({ nodeId: 1, dataPath: await mkdtemp(join(tmpdir(), 'nsq-stages-')), args: ['--mem-queue-size=10000000', '--log-level=warn'] });
   const target = { nsqdTcpAddress: nsqd.tcpAddress };
+  nsqdPort = Number(nsqd.tcpAddress.split(':').pop());
   const all: CellSummary[] = [];
   let topicSeq = 0;
   try {
