@@ -392,6 +392,24 @@ describe('NsqjsRdyController', () => {
     });
   });
 
+  describe('inFlightOn', () => {
+    it('counts per connection the messages delivered and not yet answered, and nothing for one closed or unknown', () => {
+      const { controller: rdy, conns } = start({ maxInFlight: 4 }, 2);
+      const [a, b] = conns as [FakeConnection, FakeConnection];
+      a.subscribe();
+      b.subscribe();
+      a.deliver(2);
+      b.deliver();
+      expect([rdy.inFlightOn(a), rdy.inFlightOn(b)]).toEqual([2, 1]);
+      a.finish();
+      b.requeue({ backoff: false });
+      expect([rdy.inFlightOn(a), rdy.inFlightOn(b)]).toEqual([1, 0]);
+      a.drop();
+      expect(rdy.inFlightOn(a)).toBe(0);
+      expect(rdy.inFlightOn(new FakeConnection())).toBe(0);
+    });
+  });
+
   describe('close', () => {
     it('closes subscribed connections at once, a handshaking one when it subscribes, and stops all timers', () => {
       jest.useFakeTimers();
