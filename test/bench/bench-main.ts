@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     commands: [plan.name === 'smoke' ? 'npm run bench:smoke' : 'npm run bench', `node --expose-gc dist/bench/test/bench/bench-main.js ${process.argv.slice(2).filter((a, i, all) => a !== '--note' && all[i - 1] !== '--note').join(' ')}`.trim()],
     ...(args.note ? { note: args.note } : {}),
     arms: arms.map((arm) => ({ id: arm.id, label: arm.label, runnable: true })).concat([{ id: 'go', label: 'nsqd bench_writer / bench_reader (Go)', runnable: true }]),
-    units: { throughput: 'msg/s', p50: 'ms', p99: 'ms', p999: 'ms', max: 'ms', bytesPerMessage: 'B' },
+    units: { throughput: 'msg/s', p50: 'ms', p99: 'ms', p999: 'ms', max: 'ms', emitP50: 'ms', emitP99: 'ms', emitP999: 'ms', bytesPerMessage: 'B' },
     cells: [],
   };
   let topicSeq = 0;
@@ -339,7 +339,7 @@ async function main(): Promise<void> {
             await nsqd.createChannel(topic, CHANNEL);
             await measure(cell, async () => {
               const r = await runLatency(arm, target, topic, CHANNEL, size, spec);
-              return { p50: r.p50, p99: r.p99, p999: r.p999, max: r.max };
+              return { p50: r.p50, p99: r.p99, p999: r.p999, max: r.max, emitP50: r.emitP50, emitP99: r.emitP99, emitP999: r.emitP999 };
             });
             await dropTopic(topic);
           }

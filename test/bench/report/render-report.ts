@@ -271,10 +271,15 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
         met: all(measuredPairs.map((q) => q[1]), (v) => v >= 1),
       });
       const lw = 'latency.1000ps.mif-1.obt-default';
-      const lat = brokers.flatMap((b) =>
-        index.sizes.map((s): [string, number] => [`${ARM_SHORT[b]} ${sizeLabel(s)}`, index.summary(lw, s, 'ours', 'p50').median / index.summary(lw, s, b, 'p50').median]),
-      );
-      rows.push({ target: "#16 End-to-end p50 latency ≤ Nest's NATS / Redis / RabbitMQ at 1,000/s (ours / theirs; ours at mif 1)", measured: list(lat, x), met: all(lat.map((q) => q[1]), (v) => v <= 1) });
+      // Emit → handler where the run has it (the transports' own latency); runs before it only had scheduled → handler.
+      const metric = Number.isFinite(index.summary(lw, index.sizes[0]!, 'ours', 'emitP50').median) ? 'emitP50' : 'p50';
+      const lat = brokers.flatMap((b) => index.sizes.map((s): [string, number] => [`${ARM_SHORT[b]} ${sizeLabel(s)}`, index.ratio(lw, s, 'ours', b, metric).median]));
+      const scheduled = brokers.flatMap((b) => index.sizes.map((s): [string, number] => [`${ARM_SHORT[b]} ${sizeLabel(s)}`, index.ratio(lw, s, 'ours', b, 'p50').median]));
+      rows.push({
+        target: "#16 End-to-end p50 latency ≤ Nest's NATS / Redis / RabbitMQ at 1,000/s (ours / theirs, emit → handler; ours at mif 1)",
+        measured: metric === 'emitP50' ? `${list(lat, x)}; from the scheduled send time instead (timer lateness included): ${list(scheduled, x)}` : list(lat, x),
+        met: all(lat.map((q) => q[1]), (v) => v <= 1),
+      });
     }
     rows.push({
       target: '#16 Envelope (#12), tracing and metrics (#13): off no measurable cost, on ≤ 15 % at 1 KiB',
@@ -425,6 +430,25 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
     }
   }
   push('');
+  if (LATENCY.some((w) => index.sizes.some((s) => latArms.some((a) => Number.isFinite(index.summary(w, s, a.id, 'emitP50').median))))) {
+    push(
+      "The same messages from the moment the arm's publish was called to its handler (the transports' own part; the schedule's timer ticks send up to a millisecond late, the same for every arm, which the table above includes):",
+      '',
+    );
+    const eh = ['Scenario', 'Size', ...latArms.map((a) => `${a.label} p50 / p99 / p99.9 (ms)`)];
+    push(`| ${eh.join(' | ')} |`, `|${eh.map(() => '---').join('|')}|`);
+    for (const w of LATENCY) {
+      for (const s of index.sizes) {
+        const cells = [WORKLOAD_LABELS[w] ?? w, sizeLabel(s)];
+        for (const a of latArms) {
+          const p = (m: string) => index.summary(w, s, a.id, m).median;
+          cells.push(Number.isFinite(p('emitP50')) ? `${fmtMs(p('emitP50'))} / ${fmtMs(p('emitP99'))} / ${fmtMs(p('emitP999'))}` : 'n/a');
+        }
+        push(`| ${cells.join(' | ')} |`);
+      }
+    }
+    push('');
+  }
 
   // Memory.
   push('## Memory per in-flight message', '');
