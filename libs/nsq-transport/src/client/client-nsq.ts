@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { EventEmitter } from 'node:events';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { NsqUnavailableError } from '../errors/nsq-unavailable.error.js';
 import { NsqEventType, NsqStatus, type NsqEvents } from '../events/nsq.events.js';
 import type { NsqSerializer } from '../interfaces/nsq-codec.interface.js';
@@ -48,6 +48,8 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
   private closePromise: Promise<void> | undefined;
   /** Dispatch-hook metadata met on a raw client: said once, then dropped. */
   private warnedRawMetadata = false;
+  /** Tracing or metrics wrap `publishPacket`: emits go through it. */
+  private instrumented = false;
 
   constructor(options: ClientNsqOptions) {
     super();
@@ -60,6 +62,7 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
     const telemetry = NsqTelemetry.create(this.options);
     if (telemetry) {
       if (telemetry.tracer) this.logger = new NsqTraceLogger(ClientNsq.name, telemetry);
+      this.instrumented = true;
       this.publishPacket = instrumentPublish(this.publishPacket.bind(this), telemetry, this.options.envelope, () => this.producer?.writers().length ?? 0);
     }
   }
@@ -113,32 +116,22 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
    * with a typed error otherwise. A failure nobody subscribed to is logged.
    *
    * Same contract as ClientProxy#emit (dispatch hook included), without its
-   * per-call defer/mergeMap/connectable/Subject: one promise per emit, and a
-   * plain Observable over it.
+   * per-call defer/mergeMap/connectable/Subject: one outcome object per emit,
+   * settled by the producer's callback (no promise unless telemetry wraps the
+   * publish), and a plain Observable over it.
    */
   override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
     // null/undefined: Nest's own InvalidMessageException.
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit<TResult, TInput>(pattern, data);
-    let sent: Promise<void>;
+    const outcome = new EmitOutcome<TResult>(pattern, this.logger);
     try {
-      sent = this.publishPacket(this.toPacket(pattern, data));
+      const packet = this.toPacket(pattern, data);
+      if (this.instrumented) this.publishPacket(packet).then(() => outcome.settle(), (error: unknown) => outcome.settle(asError(error)));
+      else this.submitPacket(packet, outcome.settle);
     } catch (error) {
-      sent = Promise.reject(error);
+      outcome.settle(asError(error));
     }
-    let observed = false;
-    sent.then(undefined, (error: unknown) => {
-      if (!observed) this.logger.error(`emit to "${String(pattern).slice(0, 64)}" failed and nothing subscribed to its result: ${describe(error)}`);
-    });
-    return new Observable<TResult>((subscriber) => {
-      observed = true;
-      sent.then(
-        () => {
-          subscriber.next(undefined as TResult);
-          subscriber.complete();
-        },
-        (error: unknown) => subscriber.error(error),
-      );
-    });
+    return outcome;
   }
 
   /**
@@ -218,6 +211,18 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
   }
 
   /**
+   * What {@link publishPacket} does, with a callback instead of promises: an
+   * emit's hot path (telemetry off). Refusals are thrown synchronously when
+   * the serializer answers synchronously.
+   */
+  private submitPacket(packet: ReadPacket, done: (error?: Error) => void): void {
+    const producer = this.ensureProducer();
+    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet));
+    if (request instanceof Promise) request.then((r) => producer.submit(r.topic, r.bodies, r.delayMs, 'burst', done), (error: unknown) => done(asError(error)));
+    else producer.submit(request.topic, request.bodies, request.delayMs, 'burst', done);
+  }
+
+  /**
    * Serializes, validates and hands one packet to the producer. Synchronous up
    * to the publish when the serializer is, so a burst of emits reaches the
    * batcher within one macrotask.
@@ -283,6 +288,64 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
       },
     );
   }
+}
+
+/**
+ * The Observable an emit returns, and the emit's outcome: Nest's hot `emit()`
+ * contract (published whether or not anything subscribes; every subscriber,
+ * early or late, gets `undefined` then complete, or the error). One object
+ * per emit: it lives until nsqd answers, and at a thousand emits outstanding
+ * every object that survives a young-generation collection costs CPU. A
+ * failure nobody has subscribed to by the end of its turn is logged.
+ */
+class EmitOutcome<T> extends Observable<T> {
+  /** 0 pending, 1 stored, 2 failed. */
+  private state: 0 | 1 | 2 = 0;
+  private error: unknown;
+  private observed = false;
+  /** The first subscriber waiting (the usual one), then any others. */
+  private waiting: Subscriber<T> | undefined;
+  private others: Subscriber<T>[] | undefined;
+
+  constructor(
+    private readonly pattern: unknown,
+    private readonly logger: Logger,
+  ) {
+    super((subscriber) => this.join(subscriber));
+  }
+
+  /** The producer's callback: nsqd's answer, or why nothing was stored. */
+  readonly settle = (error?: Error | null): void => {
+    if (this.state !== 0) return;
+    this.state = error ? 2 : 1;
+    this.error = error;
+    const { waiting, others } = this;
+    this.waiting = this.others = undefined;
+    if (waiting) this.deliver(waiting);
+    if (others) for (const subscriber of others) this.deliver(subscriber);
+    if (error && !this.observed) queueMicrotask(() => this.reportIfUnobserved());
+  };
+
+  private join(subscriber: Subscriber<T>): void {
+    this.observed = true;
+    if (this.state !== 0) this.deliver(subscriber);
+    else if (!this.waiting) this.waiting = subscriber;
+    else (this.others ??= []).push(subscriber);
+  }
+
+  private deliver(subscriber: Subscriber<T>): void {
+    if (this.state === 2) return subscriber.error(this.error);
+    subscriber.next(undefined as T);
+    subscriber.complete();
+  }
+
+  private reportIfUnobserved(): void {
+    if (!this.observed) this.logger.error(`emit to "${String(this.pattern).slice(0, 64)}" failed and nothing subscribed to its result: ${describe(this.error)}`);
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function describe(error: unknown): string {

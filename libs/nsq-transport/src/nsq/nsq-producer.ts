@@ -2,7 +2,7 @@ import { NsqUnavailableError } from '../errors/nsq-unavailable.error.js';
 import type { NsqjsConnectionConfig } from './nsqjs/index.js';
 import { NsqPartialPublishError, outcomeFor } from './nsq-partial-publish.error.js';
 import { NsqProducerConnection, type OutboundPublish } from './nsq-producer-connection.js';
-import { NsqPublishBatcher, type NsqBatch, type NsqBatchLimits } from './nsq-publish-batcher.js';
+import { NsqPublishBatcher, type NsqBatch, type NsqBatchLimits, type NsqPublishCallback } from './nsq-publish-batcher.js';
 import { checkPublishLimits, type NsqdLimits } from './nsq-publish-limits.js';
 import { PendingCount } from './pending-count.js';
 
@@ -129,15 +129,22 @@ export class NsqProducer {
    * same turn of the event loop, the first one included, and the batch leaves
    * once the turn's synchronous work and microtasks are done: one write per
    * turn instead of a PUB for the first and an MPUB for the rest.
-   *
-   * Not an async function on purpose: a publish accepted while connected costs
-   * no wrapper promise.
    */
   publish(topic: string, bodies: readonly Buffer[], delayMs = 0, coalesce: 'burst' | 'turn' = 'burst'): Promise<void> {
-    if (this.closing) return Promise.reject(new NsqUnavailableError('the NSQ client is closed'));
+    return new Promise<void>((resolve, reject) => this.submit(topic, bodies, delayMs, coalesce, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /**
+   * {@link publish} with a callback instead of a promise, for the hot path
+   * (`emit()`): `done` is called once, with nothing on nsqd's OK or with the
+   * error; synchronously when the publish is refused at once (closing, too
+   * many pending). A coalesced emit costs no promise at all.
+   */
+  submit(topic: string, bodies: readonly Buffer[], delayMs: number, coalesce: 'burst' | 'turn', done: NsqPublishCallback): void {
+    if (this.closing) return done(new NsqUnavailableError('the NSQ client is closed'));
     const count = bodies.length;
     if (this.pending.size + count > this.settings.maxPendingPublishes) {
-      return Promise.reject(
+      return done(
         new NsqUnavailableError(`${this.pending.size} messages are already pending (maxPendingPublishes ${this.settings.maxPendingPublishes}); nsqd is not keeping up or not reachable`),
       );
     }
@@ -145,14 +152,11 @@ export class NsqProducer {
     this.accept(count);
     // Coalesce only behind a publish still outstanding: alone (a caller awaiting each emit), it leaves at once. 'turn' always coalesces.
     const turn = coalesce === 'turn';
-    if (this.batcher && count === 1 && delayMs === 0 && (turn || this.pending.size > 1 || this.batcher.limits.lingerMs > 0)) return this.coalesce(topic, bodies[0]!, turn);
-    return new Promise<void>((resolve, reject) =>
-      this.outbound(topic, bodies, delayMs, false, (error) => {
-        this.release(count);
-        if (error) reject(error);
-        else resolve();
-      }),
-    );
+    if (this.batcher && count === 1 && delayMs === 0 && (turn || this.pending.size > 1 || this.batcher.limits.lingerMs > 0)) return this.coalesce(topic, bodies[0]!, turn, done);
+    this.outbound(topic, bodies, delayMs, false, (error) => {
+      this.release(count);
+      done(error);
+    });
   }
 
   /**
@@ -192,9 +196,9 @@ export class NsqProducer {
     this.keepAlive();
   }
 
-  /** One body into its topic's batch; the emit's own outcome when nsqd's limits split the batch. */
-  private coalesce(topic: string, body: Buffer, turn = false): Promise<void> {
-    const { batch, opened, full } = this.batcher!.add(topic, body);
+  /** One body into its topic's batch; `done` gets the emit's own outcome when nsqd's limits split the batch. */
+  private coalesce(topic: string, body: Buffer, turn: boolean, done: NsqPublishCallback): void {
+    const { batch, opened, full } = this.batcher!.add(topic, body, done);
     if (full) this.sendBatch(full);
     if (opened) {
       const lingerMs = this.batcher!.limits.lingerMs;
@@ -205,10 +209,6 @@ export class NsqProducer {
       else if (lingerMs > 0) batch.timer = setTimeout(leave, lingerMs);
       else setImmediate(leave);
     }
-    return batch.done.then(undefined, (error: unknown) => {
-      const own = outcomeFor(error, body);
-      if (own !== undefined) throw own;
-    });
   }
 
   private sendBatch(batch: NsqBatch): void {

@@ -1,3 +1,5 @@
+import { outcomeFor } from './nsq-partial-publish.error.js';
+
 /** Bounds of one coalesced MPUB. */
 export interface NsqBatchLimits {
   /** Messages per MPUB. */
@@ -8,29 +10,38 @@ export interface NsqBatchLimits {
   readonly lingerMs: number;
 }
 
-/** Bodies of one topic that leave together in one MPUB and share its outcome. */
+/** Called once with a publish's outcome: nothing on nsqd's OK, the error otherwise. */
+export type NsqPublishCallback = (error?: Error) => void;
+
+const SETTLED: NsqPublishCallback = () => undefined;
+
+/** Bodies of one topic that leave together in one MPUB, each with its emit's callback. */
 export class NsqBatch {
   readonly bodies: Buffer[] = [];
+  /** `callbacks[i]` is the emit of `bodies[i]`. */
+  readonly callbacks: NsqPublishCallback[] = [];
   /** MPUB body size so far: a 4-byte count, then a 4-byte size before each message. */
   bytes = 4;
   /** The owner's timer that sends the batch after its linger time, if any. */
   timer: NodeJS.Timeout | undefined;
-  readonly done: Promise<void>;
-  private resolveDone!: () => void;
-  private rejectDone!: (error: unknown) => void;
 
-  constructor(readonly topic: string) {
-    this.done = new Promise<void>((resolve, reject) => {
-      this.resolveDone = resolve;
-      this.rejectDone = reject;
-    });
-    // Every emit of the batch awaits `done`; this keeps a rejection with no awaiter yet from being reported as unhandled.
-    this.done.catch(() => undefined);
-  }
+  constructor(readonly topic: string) {}
 
+  /**
+   * Settles every emit of the batch, in the order they were made, each with
+   * its own outcome (nsqd's limits may have refused some bodies and stored
+   * the others). Callbacks, not one promise per emit: a settled batch of 200
+   * costs 200 calls, not 200 promise reactions.
+   */
   settle(error?: Error): void {
-    if (error) this.rejectDone(error);
-    else this.resolveDone();
+    const { bodies, callbacks } = this;
+    for (let i = 0; i < callbacks.length; i++) {
+      const done = callbacks[i]!;
+      // Let go of each emit before calling it: what its caller publishes next (synchronously, often a whole
+      // batch's worth) can run a young-generation GC, which would otherwise copy every emit of this batch.
+      callbacks[i] = SETTLED;
+      done(error && (outcomeFor(error, bodies[i]!) as Error | undefined));
+    }
   }
 }
 
@@ -53,7 +64,7 @@ export class NsqPublishBatcher {
 
   constructor(readonly limits: NsqBatchLimits) {}
 
-  add(topic: string, body: Buffer): NsqBatchAdd {
+  add(topic: string, body: Buffer, done: NsqPublishCallback): NsqBatchAdd {
     let full: NsqBatch | undefined;
     let batch = this.open.get(topic);
     if (batch && (batch.bodies.length >= this.limits.maxMessages || batch.bytes + 4 + body.length > this.limits.maxBytes)) {
@@ -66,6 +77,7 @@ export class NsqPublishBatcher {
       this.open.set(topic, batch);
     }
     batch.bodies.push(body);
+    batch.callbacks.push(done);
     batch.bytes += 4 + body.length;
     return { batch, opened, full };
   }

@@ -55,6 +55,29 @@ describe('ClientNsq', () => {
     }
   });
 
+  it("gives an emit's outcome to every subscriber, early or late, and logs nothing when one subscribed", async () => {
+    const errors: string[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => void errors.push(String(message)));
+    try {
+      const c = client();
+      const sent = c.emit('orders', { n: 1 });
+      const early = lastValueFrom(sent, { defaultValue: 'none' });
+      await expect(early).resolves.toBeUndefined();
+      // Subscribed after nsqd's OK: the same outcome, not a second publish.
+      await expect(lastValueFrom(sent, { defaultValue: 'none' })).resolves.toBeUndefined();
+      expect(published()).toHaveLength(1);
+      // Refused before anything is written (a bad topic), subscribed in the same turn: the error, and no log line.
+      const refused = c.emit('bad topic', { n: 1 });
+      const [first, second] = await Promise.allSettled([lastValueFrom(refused), lastValueFrom(refused)]);
+      expect(first).toMatchObject({ status: 'rejected', reason: expect.any(InvalidNsqNameError) });
+      expect(second).toMatchObject({ status: 'rejected', reason: expect.any(InvalidNsqNameError) });
+      await lastValueFrom(c.emit('orders', { n: 2 }));
+      expect(errors).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('connect() rejects with NsqUnavailableError when no nsqd answers in connectTimeoutMs', async () => {
     const c = new ClientNsq({ nsqdTcpAddresses: [`127.0.0.1:${await freePort()}`], connectTimeoutMs: 200 });
     clients.push(c);
