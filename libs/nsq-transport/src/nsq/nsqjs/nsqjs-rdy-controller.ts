@@ -144,7 +144,7 @@ export class NsqjsRdyController {
   private readonly options: Resolved;
   /** Connections not closed, in the order they were added. */
   private readonly live: Tracked[] = [];
-  /** The same, by connection (a lookup per message: {@link inFlightOn}). */
+  /** The same, by connection (a lookup per message: {@link soleMessageOn}). */
   private readonly byConnection = new Map<NsqjsRdyConnection, Tracked>();
   /** In-flight messages of closed connections. */
   private closedInFlight = 0;
@@ -237,13 +237,17 @@ export class NsqjsRdyController {
   }
 
   /**
-   * Messages delivered on `conn` and not yet FIN/REQ'd, as counted when its
-   * listeners last ran (0 for a connection closed or not added). A 'message'
-   * listener added before {@link addConnection} ran (the Reader registers its
-   * connection listeners first) sees the count without that message.
+   * Whether nsqd sends `conn` nothing more until the message it is delivering
+   * now is answered: nothing else of `conn` is unanswered and its RDY allows
+   * one message at most (maxInFlight 1, or a share of 1 over several nsqds).
+   * Counts as of when its listeners last ran: a 'message' listener added
+   * before {@link addConnection} ran (the Reader registers its connection
+   * listeners first) asks before that message is counted. False for a
+   * connection closed or not added.
    */
-  inFlightOn(conn: NsqjsRdyConnection): number {
-    return this.byConnection.get(conn)?.inFlight ?? 0;
+  soleMessageOn(conn: NsqjsRdyConnection): boolean {
+    const tracked = this.byConnection.get(conn);
+    return tracked !== undefined && tracked.inFlight === 0 && tracked.rdy <= 1;
   }
 
   /** The connections not closed, ready or still handshaking (diagnostics: the soak test counts their listeners). */

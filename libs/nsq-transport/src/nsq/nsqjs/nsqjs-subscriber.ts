@@ -134,11 +134,11 @@ export class NsqjsSubscriber extends Reader {
     // read are handled within one macrotask, so the first of them corks the
     // socket until the next macrotask: their FINs leave in one write.
     //
-    // Only while others of the connection are unanswered, though. A lone message (maxInFlight 1, a
-    // quiet topic) has no FIN to share a write with, and at maxInFlight 1 nsqd sends the next message
-    // only once it reads this FIN: held to the next macrotask, it would wait behind every other I/O
-    // callback of the loop's turn. Its FIN leaves at the end of its own turn instead (the lean
-    // message corks for that turn), with whatever else that turn answered.
+    // Not for a message nsqd waits on, though: at RDY 1 (maxInFlight 1) nsqd sends the next message
+    // only once it reads this one's FIN, and held to the next macrotask it would wait behind every other
+    // I/O callback of the loop's turn. Its FIN leaves at the end of its own turn instead (the lean
+    // message corks for that turn). With a larger RDY nsqd keeps sending meanwhile, and the FINs of
+    // several reads (big messages arrive one per read or less) still share a write.
     //
     // The same listener tags the message with its connection (for forget()): the Reader hands it on a
     // tick later (handleMessage), after every listener here has run. One listener, not two, per message.
@@ -146,7 +146,7 @@ export class NsqjsSubscriber extends Reader {
     conn.on('message', (message) => {
       (message as TaggedMessage)[CONNECTION] = conn;
       const socket = conn.conn;
-      if (!socket || this.corked.has(socket) || this.rdy.inFlightOn(conn) === 0) return;
+      if (!socket || this.corked.has(socket) || this.rdy.soleMessageOn(conn)) return;
       socket.cork();
       this.corked.add(socket);
       setImmediate(() => {

@@ -392,21 +392,26 @@ describe('NsqjsRdyController', () => {
     });
   });
 
-  describe('inFlightOn', () => {
-    it('counts per connection the messages delivered and not yet answered, and nothing for one closed or unknown', () => {
-      const { controller: rdy, conns } = start({ maxInFlight: 4 }, 2);
-      const [a, b] = conns as [FakeConnection, FakeConnection];
+  describe('soleMessageOn', () => {
+    it('is true only where RDY allows one message and nothing else is unanswered (nsqd waits for its answer)', () => {
+      const one = start({ maxInFlight: 1 }, 1);
+      const [a] = one.conns as [FakeConnection];
       a.subscribe();
-      b.subscribe();
-      a.deliver(2);
-      b.deliver();
-      expect([rdy.inFlightOn(a), rdy.inFlightOn(b)]).toEqual([2, 1]);
+      expect(one.controller.soleMessageOn(a)).toBe(true);
+      a.deliver();
+      expect(one.controller.soleMessageOn(a)).toBe(false);
       a.finish();
-      b.requeue({ backoff: false });
-      expect([rdy.inFlightOn(a), rdy.inFlightOn(b)]).toEqual([1, 0]);
-      a.drop();
-      expect(rdy.inFlightOn(a)).toBe(0);
-      expect(rdy.inFlightOn(new FakeConnection())).toBe(0);
+      expect(one.controller.soleMessageOn(a)).toBe(true);
+
+      const wide = start({ maxInFlight: 4 }, 2);
+      const [b, c] = wide.conns as [FakeConnection, FakeConnection];
+      b.subscribe();
+      c.subscribe();
+      // RDY 2 each: nsqd keeps sending while one message is handled.
+      expect([wide.controller.soleMessageOn(b), wide.controller.soleMessageOn(c)]).toEqual([false, false]);
+      b.drop();
+      expect(wide.controller.soleMessageOn(b)).toBe(false);
+      expect(wide.controller.soleMessageOn(new FakeConnection())).toBe(false);
     });
   });
 
