@@ -23,6 +23,8 @@ export interface BenchConsumerSpec {
   readonly maxInFlight: number;
   /** nsqd's output_buffer_timeout for this consumer; undefined = nsqd's default (250 ms). */
   readonly outputBufferTimeoutMs?: number;
+  /** nsqd's output_buffer_size for this consumer; -1 = no buffering (nsqd writes each message at once); undefined = nsqd's default (16 KiB). */
+  readonly outputBufferSize?: number;
   /**
    * Receives each decoded payload. Returning a promise holds the message in
    * flight until it settles (FIN on resolve); returning nothing FINs at once.

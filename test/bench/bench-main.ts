@@ -303,25 +303,26 @@ async function main(): Promise<void> {
   }
 
   if (args.groups.has('latency')) {
+    // Half of what the arm sustains on its slower side (publish pipelined-1000 or consume mif-100), measured above;
+    // arms without those (other brokers) use their emit → handler throughput.
+    const halfMax = (arm: string, size: number, output: Pick<LatencySpec, 'outputBufferSize' | 'outputBufferTimeoutMs'>): LatencySpec | undefined => {
+      const nsqMax = Math.min(median('publish.pipelined-1000', size, arm, 'throughput'), median('consume.mif-100', size, arm, 'throughput'));
+      const max = Number.isFinite(nsqMax) ? nsqMax : median(`e2e.window-${plan.e2eWindow}`, size, arm, 'throughput');
+      if (!Number.isFinite(max)) return undefined;
+      const rate = Math.max(100, Math.round(max / 2 / 100) * 100);
+      // About as many samples as the 1,000 msg/s cells, within 0.25..1 s.
+      const durationMs = Math.min(plan.latencyDurationMs, Math.max(plan.latencyDurationMs / 4, (1000 * plan.latencyDurationMs) / rate));
+      return { rate, durationMs, maxInFlight: 100, ...output };
+    };
+    // outputBufferSize -1: nsqd writes each message at once (IDENTIFY output_buffer_size -1), what a latency-sensitive consumer at mif > 1 sets.
     const scenarios: Array<{ key: string; spec: (arm: string, size: number) => LatencySpec | undefined }> = [
       { key: 'latency.1000ps.mif-1.obt-default', spec: () => ({ rate: 1000, durationMs: plan.latencyDurationMs, maxInFlight: 1 }) },
       { key: 'latency.1000ps.mif-1.obt-25', spec: () => ({ rate: 1000, durationMs: plan.latencyDurationMs, maxInFlight: 1, outputBufferTimeoutMs: 25 }) },
       { key: 'latency.1000ps.mif-100.obt-default', spec: () => ({ rate: 1000, durationMs: plan.latencyDurationMs, maxInFlight: 100 }) },
       { key: 'latency.1000ps.mif-100.obt-25', spec: () => ({ rate: 1000, durationMs: plan.latencyDurationMs, maxInFlight: 100, outputBufferTimeoutMs: 25 }) },
-      {
-        key: 'latency.half-max.mif-100.obt-25',
-        spec: (arm, size) => {
-          // Half of what the arm sustains on its slower side (publish pipelined-1000 or consume mif-100), measured above;
-          // arms without those (other brokers) use their emit → handler throughput.
-          const nsqMax = Math.min(median('publish.pipelined-1000', size, arm, 'throughput'), median('consume.mif-100', size, arm, 'throughput'));
-          const max = Number.isFinite(nsqMax) ? nsqMax : median(`e2e.window-${plan.e2eWindow}`, size, arm, 'throughput');
-          if (!Number.isFinite(max)) return undefined;
-          const rate = Math.max(100, Math.round(max / 2 / 100) * 100);
-          // About as many samples as the 1,000 msg/s cells, within 0.25..1 s.
-          const durationMs = Math.min(plan.latencyDurationMs, Math.max(plan.latencyDurationMs / 4, (1000 * plan.latencyDurationMs) / rate));
-          return { rate, durationMs, maxInFlight: 100, outputBufferTimeoutMs: 25 };
-        },
-      },
+      { key: 'latency.1000ps.mif-100.ob-off', spec: () => ({ rate: 1000, durationMs: plan.latencyDurationMs, maxInFlight: 100, outputBufferSize: -1 }) },
+      { key: 'latency.half-max.mif-100.obt-25', spec: (arm, size) => halfMax(arm, size, { outputBufferTimeoutMs: 25 }) },
+      { key: 'latency.half-max.mif-100.ob-off', spec: (arm, size) => halfMax(arm, size, { outputBufferSize: -1 }) },
     ];
     for (const scenario of scenarios.filter((sc) => !plan.latencyScenarios || plan.latencyScenarios.has(sc.key))) {
       for (const size of plan.sizes) {

@@ -74,8 +74,8 @@ export const SMOKE_PLAN: BenchPlan = {
   consumeCount: (maxInFlight, size) => Math.max(20, Math.round(fullConsumeCount(maxInFlight, size) / 100)),
   e2eCount: (size) => Math.max(20, Math.round(fullE2eCount(size) / 100)),
   e2eWindow: 1000,
-  // Under a minute: one fixed-rate scenario and the one derived from the throughput cells; memory at one size.
-  latencyScenarios: new Set(['latency.1000ps.mif-1.obt-default', 'latency.half-max.mif-100.obt-25']),
+  // Under a minute: two fixed-rate scenarios (the second passes outputBufferSize -1 through every NSQ arm) and one derived from the throughput cells; memory at one size.
+  latencyScenarios: new Set(['latency.1000ps.mif-1.obt-default', 'latency.1000ps.mif-100.ob-off', 'latency.half-max.mif-100.obt-25']),
   memorySizes: [1024],
   latencyDurationMs: 100,
   memoryInFlight: 50,

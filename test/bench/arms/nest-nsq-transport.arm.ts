@@ -32,6 +32,8 @@ export class NestNsqTransportArm implements BenchArm {
         heartbeatInterval: 30,
         idleTimeout: 75,
         ...(spec.outputBufferTimeoutMs !== undefined ? { outputBufferTimeout: spec.outputBufferTimeoutMs } : {}),
+        // Its channel options go to nsqjs's Reader as they are, so nsqjs's outputBufferSize (-1 included) reaches IDENTIFY.
+        ...(spec.outputBufferSize !== undefined ? { outputBufferSize: spec.outputBufferSize } : {}),
       },
     });
     const app = await startConsumerApp(strategy, EventPattern<string>(`${spec.topic}/${spec.channel}`), spec.onMessage);

@@ -51,6 +51,7 @@ export class NestNsqArm implements BenchArm {
       maxInFlight: spec.maxInFlight,
       drainTimeoutMs: 2_000,
       ...(spec.outputBufferTimeoutMs !== undefined ? { outputBufferTimeoutMs: spec.outputBufferTimeoutMs } : {}),
+      ...(spec.outputBufferSize !== undefined ? { outputBufferSize: spec.outputBufferSize } : {}),
       ...(this.variant.server as object),
     });
     const app = await startConsumerApp(server, NsqEventPattern(spec.topic, { channel: spec.channel }), spec.onMessage);

@@ -46,7 +46,12 @@ export class NodeFrameReaderArm implements BenchArm {
     const [host, port] = splitAddress(target.nsqdTcpAddress);
     const socket = connect({ host, port, noDelay: true });
     const identify = Buffer.from(
-      JSON.stringify({ feature_negotiation: false, heartbeat_interval: 30_000, ...(spec.outputBufferTimeoutMs !== undefined ? { output_buffer_timeout: spec.outputBufferTimeoutMs } : {}) }),
+      JSON.stringify({
+        feature_negotiation: false,
+        heartbeat_interval: 30_000,
+        ...(spec.outputBufferTimeoutMs !== undefined ? { output_buffer_timeout: spec.outputBufferTimeoutMs } : {}),
+        ...(spec.outputBufferSize !== undefined ? { output_buffer_size: spec.outputBufferSize } : {}),
+      }),
     );
     const identifyLength = Buffer.alloc(4);
     identifyLength.writeUInt32BE(identify.length);

@@ -42,6 +42,7 @@ export function createReader(target: BenchTarget, spec: BenchConsumerSpec): Read
     maxAttempts: 0,
     maxBackoffDuration: 60,
     ...(spec.outputBufferTimeoutMs !== undefined ? { outputBufferTimeout: spec.outputBufferTimeoutMs } : {}),
+    ...(spec.outputBufferSize !== undefined ? { outputBufferSize: spec.outputBufferSize } : {}),
   });
   reader.on('error', () => undefined);
   return reader;

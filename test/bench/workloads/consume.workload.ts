@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { BenchArm, BenchTarget } from '../bench-arm.interface.js';
+import type { BenchArm, BenchConsumerSpec, BenchTarget } from '../bench-arm.interface.js';
 import { until } from '../bench-cell.js';
 
 /**
@@ -10,9 +10,12 @@ import { until } from '../bench-cell.js';
  * last partial 16 KiB buffer waits for nsqd's flush tick (250 ms by default),
  * which would otherwise count as consumer time.
  */
-export async function runConsume(arm: BenchArm, target: BenchTarget, topic: string, channel: string, count: number, maxInFlight: number): Promise<number> {
-  return (await runConsumeMeasured(arm, target, topic, channel, count, maxInFlight)).rate;
+export async function runConsume(arm: BenchArm, target: BenchTarget, topic: string, channel: string, count: number, maxInFlight: number, output: ConsumeOutputBuffer = {}): Promise<number> {
+  return (await runConsumeMeasured(arm, target, topic, channel, count, maxInFlight, output)).rate;
 }
+
+/** nsqd's output buffering asked for by the consumer (undefined fields: nsqd's defaults, 16 KiB / 250 ms). */
+export type ConsumeOutputBuffer = Pick<BenchConsumerSpec, 'outputBufferSize' | 'outputBufferTimeoutMs'>;
 
 /** What {@link runConsumeMeasured} measures between the 1st and the 99th percentile of deliveries. */
 export interface ConsumeMeasurement {
@@ -23,7 +26,15 @@ export interface ConsumeMeasurement {
 }
 
 /** {@link runConsume}, with the process's CPU time per message over the same window. */
-export async function runConsumeMeasured(arm: BenchArm, target: BenchTarget, topic: string, channel: string, count: number, maxInFlight: number): Promise<ConsumeMeasurement> {
+export async function runConsumeMeasured(
+  arm: BenchArm,
+  target: BenchTarget,
+  topic: string,
+  channel: string,
+  count: number,
+  maxInFlight: number,
+  output: ConsumeOutputBuffer = {},
+): Promise<ConsumeMeasurement> {
   let received = 0;
   let first = 0;
   let last = 0;
@@ -35,6 +46,7 @@ export async function runConsumeMeasured(arm: BenchArm, target: BenchTarget, top
     topic,
     channel,
     maxInFlight,
+    ...output,
     onMessage: () => {
       if (received === from) {
         first = performance.now();

@@ -9,6 +9,8 @@ export interface LatencySpec {
   readonly durationMs: number;
   readonly maxInFlight: number;
   readonly outputBufferTimeoutMs?: number;
+  /** -1 = nsqd's output buffering off (each message written at once); undefined = nsqd's default. */
+  readonly outputBufferSize?: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function runLatency(arm: BenchArm, target: BenchTarget, topic: stri
     channel,
     maxInFlight: spec.maxInFlight,
     ...(spec.outputBufferTimeoutMs !== undefined ? { outputBufferTimeoutMs: spec.outputBufferTimeoutMs } : {}),
+    ...(spec.outputBufferSize !== undefined ? { outputBufferSize: spec.outputBufferSize } : {}),
     onMessage: (message) => {
       const index = message.seq;
       if (index >= 0 && index < total && latencies[index] === 0) {
