@@ -322,7 +322,6 @@ async function main(): Promise<void> {
       { key: 'latency.1000ps.mif-100.obt-25', spec: () => ({ rate: 1000, durationMs: plan.latencyDurationMs, maxInFlight: 100, outputBufferTimeoutMs: 25 }) },
       { key: 'latency.1000ps.mif-100.ob-off', spec: () => ({ rate: 1000, durationMs: plan.latencyDurationMs, maxInFlight: 100, outputBufferSize: -1 }) },
       { key: 'latency.half-max.mif-100.obt-25', spec: (arm, size) => halfMax(arm, size, { outputBufferTimeoutMs: 25 }) },
-      { key: 'latency.half-max.mif-100.ob-off', spec: (arm, size) => halfMax(arm, size, { outputBufferSize: -1 }) },
     ];
     for (const scenario of scenarios.filter((sc) => !plan.latencyScenarios || plan.latencyScenarios.has(sc.key))) {
       for (const size of plan.sizes) {

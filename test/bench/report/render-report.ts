@@ -38,7 +38,6 @@ const LATENCY = [
   'latency.1000ps.mif-100.obt-25',
   'latency.1000ps.mif-100.ob-off',
   'latency.half-max.mif-100.obt-25',
-  'latency.half-max.mif-100.ob-off',
 ];
 
 const WORKLOAD_LABELS: Record<string, string> = {
@@ -56,7 +55,6 @@ const WORKLOAD_LABELS: Record<string, string> = {
   'latency.1000ps.mif-100.obt-25': '1,000/s, mif 100, obt 25 ms',
   'latency.half-max.mif-100.obt-25': '½ max rate, mif 100, obt 25 ms',
   'latency.1000ps.mif-100.ob-off': '1,000/s, mif 100, output buffer off',
-  'latency.half-max.mif-100.ob-off': '½ max rate, mif 100, output buffer off',
 };
 
 /** Figures of one run, indexed for the report. */
