@@ -2,8 +2,9 @@ import { type LoggerService } from '@nestjs/common';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { NsqEventType, NsqRecordBuilder, type ClientNsq, type ServerNsqOptions } from 'nestjs-transport-nsq';
+import { ClientNsq, InvalidNsqNameError, NsqEventType, NsqRecordBuilder, NsqTransportError, type ServerNsqOptions } from 'nestjs-transport-nsq';
 import { FakeNsqd } from '../support/fake-nsqd.js';
+import { freePort } from '../support/free-port.js';
 import { startNsqCluster, type NsqCluster } from '../support/nsq-cluster.js';
 import { emit, startClient, startConsumer, type HandlerBehavior, type TestConsumer } from '../support/nest-harness.js';
 import { inActiveSpan, installGlobalOpenTelemetry, recordSpans, type SpanRecorder } from '../support/otel.js';
@@ -139,6 +140,25 @@ describe('tracing with OpenTelemetry', () => {
     // Both runs continue the emit's trace.
     const [send] = global.named(`publish ${topic}`);
     expect(spans.map((s) => s.parentSpanContext?.spanId)).toEqual([ids(send!).spanId, ids(send!).spanId]);
+  });
+
+  it("ends a failed emit's span with error status and the typed error, and the emit errors with it: refused at once, or unanswered", async () => {
+    const publisher = await client();
+    const refused = await emit(publisher, 'not a topic!', { order: 4 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidNsqNameError);
+    const [bad] = await endedSpans(global, 'publish _invalid', 1);
+    expect(bad!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(bad!.attributes['error.type']).toBe('InvalidNsqNameError');
+    expect(bad!.events.map((e) => e.name)).toEqual(['exception']);
+
+    // Nothing listens there: the emit waits for a connection, then gives up.
+    const nowhere = new ClientNsq({ nsqdTcpAddresses: [`127.0.0.1:${await freePort()}`], envelope: true, tracing: true, publishTimeoutMs: 300, connectTimeoutMs: 300 });
+    clients.push(nowhere);
+    const unanswered = await emit(nowhere, 'trace.nowhere', { order: 5 }).catch((error: unknown) => error);
+    expect(unanswered).toBeInstanceOf(NsqTransportError);
+    const [lost] = await endedSpans(global, 'publish trace.nowhere', 1);
+    expect(lost!.status).toEqual({ code: SpanStatusCode.ERROR, message: (unanswered as Error).message });
+    expect(lost!.attributes['error.type']).toBe((unanswered as Error).name);
   });
 
   it('says so on the span of a message given up on (dead-lettered)', async () => {

@@ -9,7 +9,7 @@ import { deserializerFor, serializerFor } from '../nsq/nsq-codecs.js';
 import { NsqProducer } from '../nsq/nsq-producer.js';
 import { buildPublishRequest, type PublishHeaders, type PublishSettings } from '../nsq/nsq-publish-request.js';
 import { toNsqjsConnectionConfig } from '../nsq/nsqjs/index.js';
-import { instrumentPublish } from '../observability/nsq-publish-telemetry.js';
+import { instrumentPublish, type NsqSubmitPacket } from '../observability/nsq-publish-telemetry.js';
 import { NsqTelemetry } from '../observability/nsq-telemetry.js';
 import { NsqTraceLogger } from '../observability/nsq-trace-logger.js';
 import type { ClientNsqOptions } from '../options/client-nsq-options.interface.js';
@@ -48,8 +48,8 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
   private closePromise: Promise<void> | undefined;
   /** Dispatch-hook metadata met on a raw client: said once, then dropped. */
   private warnedRawMetadata = false;
-  /** Tracing or metrics wrap `publishPacket`: emits go through it. */
-  private instrumented = false;
+  /** One packet to the producer, its outcome to a callback: {@link submitPacket}, wrapped once when tracing or metrics are on. */
+  private readonly submit: NsqSubmitPacket;
 
   constructor(options: ClientNsqOptions) {
     super();
@@ -60,10 +60,12 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
     this.events.on(NsqEventType.ERROR, () => undefined);
     // Tracing / metrics: the publish is wrapped once here, so with both off an emit does nothing extra.
     const telemetry = NsqTelemetry.create(this.options);
+    const submit: NsqSubmitPacket = (packet, done, transport) => this.submitPacket(packet, done, transport);
     if (telemetry) {
       if (telemetry.tracer) this.logger = new NsqTraceLogger(ClientNsq.name, telemetry);
-      this.instrumented = true;
-      this.publishPacket = instrumentPublish(this.publishPacket.bind(this), telemetry, this.options.envelope, () => this.producer?.writers().length ?? 0);
+      this.submit = instrumentPublish(submit, telemetry, this.options.envelope, () => this.producer?.writers().length ?? 0);
+    } else {
+      this.submit = submit;
     }
   }
 
@@ -117,17 +119,15 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
    *
    * Same contract as ClientProxy#emit (dispatch hook included), without its
    * per-call defer/mergeMap/connectable/Subject: one outcome object per emit,
-   * settled by the producer's callback (no promise unless telemetry wraps the
-   * publish), and a plain Observable over it.
+   * settled by the producer's callback (no promise, with or without
+   * telemetry), and a plain Observable over it.
    */
   override emit<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
     // null/undefined: Nest's own InvalidMessageException.
     if (pattern === null || pattern === undefined || data === null || data === undefined) return super.emit<TResult, TInput>(pattern, data);
     const outcome = new EmitOutcome<TResult>(pattern, this.logger);
     try {
-      const packet = this.toPacket(pattern, data);
-      if (this.instrumented) this.publishPacket(packet).then(() => outcome.settle(), (error: unknown) => outcome.settle(asError(error)));
-      else this.submitPacket(packet, outcome.settle);
+      this.submit(this.toPacket(pattern, data), outcome.settle);
     } catch (error) {
       outcome.settle(asError(error));
     }
@@ -211,27 +211,21 @@ export class ClientNsq extends ClientProxy<NsqEvents> {
   }
 
   /**
-   * What {@link publishPacket} does, with a callback instead of promises: an
-   * emit's hot path (telemetry off). Refusals are thrown synchronously when
-   * the serializer answers synchronously.
+   * Serializes, validates and hands one packet to the producer; `done` gets
+   * nsqd's answer. Synchronous up to the producer when the serializer is, so
+   * a burst of emits reaches the batcher within one macrotask; a refusal met
+   * before that (a bad topic, an oversized body) is thrown, not passed to `done`.
    */
-  private submitPacket(packet: ReadPacket, done: (error?: Error) => void): void {
+  private submitPacket(packet: ReadPacket, done: (error?: Error) => void, transportHeaders?: NsqHeaders): void {
     const producer = this.ensureProducer();
-    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet));
+    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet, transportHeaders));
     if (request instanceof Promise) request.then((r) => producer.submit(r.topic, r.bodies, r.delayMs, 'burst', done), (error: unknown) => done(asError(error)));
     else producer.submit(request.topic, request.bodies, request.delayMs, 'burst', done);
   }
 
-  /**
-   * Serializes, validates and hands one packet to the producer. Synchronous up
-   * to the publish when the serializer is, so a burst of emits reaches the
-   * batcher within one macrotask.
-   */
-  private publishPacket(packet: ReadPacket, transportHeaders?: NsqHeaders): Promise<void> {
-    const producer = this.ensureProducer();
-    const request = buildPublishRequest(packet.pattern, packet.data, this.serializer, this.options, this.headersOf(packet, transportHeaders));
-    if (request instanceof Promise) return request.then((r) => producer.publish(r.topic, r.bodies, r.delayMs));
-    return producer.publish(request.topic, request.bodies, request.delayMs);
+  /** {@link submit} as a promise (Nest's `dispatchEvent`). */
+  private publishPacket(packet: ReadPacket): Promise<void> {
+    return new Promise((resolve, reject) => this.submit(packet, (error) => (error ? reject(error) : resolve())));
   }
 
   /**

@@ -6,8 +6,13 @@ import type { NsqHeaders } from '../wire/nsq-headers.js';
 import { NSQ_METRIC, NSQ_SPAN_ATTRIBUTE as A, NSQ_SYSTEM } from './nsq-telemetry-names.js';
 import type { NsqTelemetry } from './nsq-telemetry.js';
 
-/** ClientNsq's publish of one packet; `transport` are the trace headers to carry (envelope mode). */
-export type NsqPublishPacket = (packet: ReadPacket, transport?: NsqHeaders) => Promise<void>;
+/**
+ * ClientNsq's publish of one packet: `done` is called once with nsqd's answer
+ * (nothing, or the error); a refusal met before the packet reaches the
+ * producer may be thrown instead. `transport` are the trace headers to carry
+ * (envelope mode).
+ */
+export type NsqSubmitPacket = (packet: ReadPacket, done: (error?: Error) => void, transport?: NsqHeaders) => void;
 
 /** A topic label for a pattern that is no valid NSQ name (the emit is refused): bounded, never the pattern itself. */
 const INVALID_TOPIC = '_invalid';
@@ -25,10 +30,11 @@ interface SentTally {
  * record, `messaging.batch.message_count` its size) whose context travels in
  * the envelope's `traceparent` / `tracestate` headers, and with the publish
  * metrics. In raw mode the span is made, nothing is propagated (a raw body
- * has no room for headers). `connections` reads how many nsqd connections
+ * has no room for headers). The wrapped publish never throws: a refusal
+ * thrown by `submit` is recorded and passed to `done`, as nsqd's errors are. `connections` reads how many nsqd connections
  * the producer has, for the `nsq.connections` gauge.
  */
-export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelemetry, envelope: boolean, connections: () => number): NsqPublishPacket {
+export function instrumentPublish(submit: NsqSubmitPacket, telemetry: NsqTelemetry, envelope: boolean, connections: () => number): NsqSubmitPacket {
   const { api, tracer } = telemetry;
   /** By topic, then (after a NUL) the error type of failed publishes. */
   const sent = new Map<string, SentTally>();
@@ -81,7 +87,7 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
     }));
   };
 
-  return (packet, transportHeaders) => {
+  return (packet, done, transportHeaders) => {
     const described = topicOf(typeof packet.pattern === 'number' ? String(packet.pattern) : packet.pattern);
     const record = packet.data instanceof NsqRecord ? packet.data : undefined;
     const batch = record?.isBatch === true;
@@ -100,37 +106,33 @@ export function instrumentPublish(publish: NsqPublishPacket, telemetry: NsqTelem
         headers = carrier;
       }
     }
-    let sent: Promise<void>;
-    try {
-      sent = publish(packet, headers);
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
-    return sent.then(
-      () => {
-        span?.end();
-        if (histogram) {
-          const tally = described.tally;
-          tally.value += count;
-          histogram.record((performance.now() - started) / 1000, tally.attributes);
-        }
-      },
-      (error: unknown) => {
-        const errorType = error instanceof Error ? error.name : typeof error;
+    let settled = false;
+    const finish = (error?: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      let tally = described.tally;
+      if (error) {
+        const errorType = error.name;
         if (span) {
           span.setAttribute(A.errorType, errorType);
-          span.recordException(error instanceof Error ? error : String(error));
-          span.setStatus({ code: api.SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-          span.end();
+          span.recordException(error);
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message: error.message });
         }
-        if (histogram) {
-          const tally = tallyOf(described.topic, errorType);
-          tally.value += count;
-          histogram.record((performance.now() - started) / 1000, tally.attributes);
-        }
-        throw error;
-      },
-    );
+        tally = tallyOf(described.topic, errorType);
+      }
+      span?.end();
+      if (histogram) {
+        tally.value += count;
+        histogram.record((performance.now() - started) / 1000, tally.attributes);
+      }
+      if (error) done(error);
+      else done();
+    };
+    try {
+      submit(packet, finish, headers);
+    } catch (error) {
+      finish(error instanceof Error ? error : new Error(String(error)));
+    }
   };
 }
 
