@@ -9,7 +9,7 @@
  *   node --expose-gc dist/bench/test/bench/envelope-consume-ab.js --out .tmp/ab [--baseline DIR] [--reps N] [--size 1024] [--count 60000] [--arms new-raw,new-env]
  */
 import { lastValueFrom } from 'rxjs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +34,8 @@ class Arm implements BenchArm {
     private readonly envelope: boolean,
     /** Bytes added to this arm's payloads (a raw arm as large on the wire as an enveloped one). */
     private readonly extraBytes = 0,
+    /** What the channel is filled with, when not what the server reads: raw bodies, or envelopes without headers. */
+    private readonly fillAs?: 'raw' | 'no-headers',
   ) {}
 
   createProducer(): Promise<BenchProducer> {
@@ -50,17 +52,31 @@ class Arm implements BenchArm {
   /** Filled by this process's own build (the bytes on the wire are the same for both builds). */
   async fill(target: BenchTarget, topic: string, size: number, count: number): Promise<void> {
     const { ClientNsq, NsqRecordBuilder } = ours;
-    const client = new ClientNsq({ nsqdTcpAddresses: [target.nsqdTcpAddress], ...(this.envelope ? { envelope: true } : {}) });
+    const enveloped = this.envelope && this.fillAs !== 'raw';
+    const client = new ClientNsq({ nsqdTcpAddresses: [target.nsqdTcpAddress], ...(enveloped ? { envelope: true } : {}) });
     try {
       for (let seq = 0; seq < count; seq += 500) {
         const batch = Array.from({ length: Math.min(500, count - seq) }, (_, i) => payload(size + this.extraBytes, seq + i));
         const builder = new NsqRecordBuilder<BenchPayload>().setBatch(batch);
-        if (this.envelope) builder.setHeaders(HEADERS);
+        if (enveloped && this.fillAs !== 'no-headers') builder.setHeaders(HEADERS);
         await lastValueFrom(client.emit(topic, builder.build()), { defaultValue: undefined });
       }
     } finally {
       await client.close();
     }
+  }
+}
+
+/** A process's CPU time so far (user + system, µs), from /proc (Linux); NaN elsewhere. */
+async function processCpuMicros(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -84,7 +100,10 @@ async function main(): Promise<void> {
   }
   // new-rawbig: raw bodies as many bytes larger as the envelope's headers take (what the bytes alone cost).
   arms.push(new Arm('new-rawbig', 'this build, raw, +94 bytes', ours, false, 94));
-  const only = flag(argv, '--arms') ?? arms.filter((a) => a.id !== 'new-rawbig').map((a) => a.id).join(',');
+  // Envelope mode on raw bodies (the mode's cost without a header to read), and on envelopes without headers.
+  arms.push(new Arm('new-envraw', 'this build, envelope mode, raw bodies', ours, true, 0, 'raw'));
+  arms.push(new Arm('new-env0', 'this build, envelope mode, envelopes without headers', ours, true, 0, 'no-headers'));
+  const only = flag(argv, '--arms') ?? arms.filter((a) => !['new-rawbig', 'new-envraw', 'new-env0'].includes(a.id)).map((a) => a.id).join(',');
   arms = arms.filter((a) => only.split(',').includes(a.id));
   // --profile DIR: a CPU profile of each measured drain only (not the fill), one file per arm and repetition.
   const profileDir = flag(argv, '--profile');
@@ -99,6 +118,9 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const rate: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.id, []]));
   const cpu: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.id, []]));
+  /** nsqd's CPU µs per message over each whole drain (connect to close; 10 ms tick resolution). */
+  const nsqdCpu: Record<string, number[]> = Object.fromEntries(arms.map((a) => [a.id, []]));
+  const nsqdPid = (nsqd as unknown as { process: { pid: number | undefined } }).process.pid;
   let seq = 0;
   const log = (line: string) => process.stderr.write(`[envelope-consume-ab ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   try {
@@ -119,7 +141,9 @@ async function main(): Promise<void> {
         await arm.fill(target, t, size, count);
         global.gc?.();
         if (session) await session.post('Profiler.start');
+        const nsqdBefore = await processCpuMicros(nsqdPid);
         const m = await runConsumeMeasured(arm, target, t, CHANNEL, count, 100);
+        nsqdCpu[arm.id]!.push(((await processCpuMicros(nsqdPid)) - nsqdBefore) / count);
         if (session) {
           const { profile } = await session.post('Profiler.stop');
           await mkdir(resolve(profileDir!), { recursive: true });
@@ -127,7 +151,7 @@ async function main(): Promise<void> {
         }
         rate[arm.id]!.push(m.rate);
         cpu[arm.id]!.push(m.cpuMicrosPerMessage);
-        log(`rep ${rep + 1} ${arm.id}: ${m.rate.toFixed(0)} msg/s, ${m.cpuMicrosPerMessage.toFixed(2)} µs/msg`);
+        log(`rep ${rep + 1} ${arm.id}: ${m.rate.toFixed(0)} msg/s, ${m.cpuMicrosPerMessage.toFixed(2)} µs/msg, nsqd ${nsqdCpu[arm.id]!.at(-1)!.toFixed(2)} µs/msg`);
         await nsqd.deleteTopic(t);
       }
     }
@@ -136,7 +160,7 @@ async function main(): Promise<void> {
   }
   const med = (v: number[]) => summarize(v).median;
   const lines = [`size ${size}, count ${count}, reps ${reps}, load ${loadBefore.map((l) => l.toFixed(2)).join('/')} → ${loadavg().map((l) => l.toFixed(2)).join('/')}`];
-  for (const arm of arms) lines.push(`${arm.id.padEnd(9)} median ${med(rate[arm.id]!).toFixed(0)} msg/s, ${med(cpu[arm.id]!).toFixed(2)} µs/msg  (rates ${rate[arm.id]!.map((r) => r.toFixed(0)).join(' ')}; cpu ${cpu[arm.id]!.map((c) => c.toFixed(2)).join(' ')})`);
+  for (const arm of arms) lines.push(`${arm.id.padEnd(9)} median ${med(rate[arm.id]!).toFixed(0)} msg/s, ${med(cpu[arm.id]!).toFixed(2)} µs/msg  nsqd ${med(nsqdCpu[arm.id]!).toFixed(2)} µs/msg  (rates ${rate[arm.id]!.map((r) => r.toFixed(0)).join(' ')}; cpu ${cpu[arm.id]!.map((c) => c.toFixed(2)).join(' ')})`);
   for (const build of ['new', 'base']) {
     const env = rate[`${build}-env`];
     const raw = rate[`${build}-raw`];
@@ -152,7 +176,7 @@ async function main(): Promise<void> {
   }
   await mkdir(resolve(out), { recursive: true });
   await writeFile(join(resolve(out), 'envelope-consume-ab.txt'), `${lines.join('\n')}\n`);
-  await writeFile(join(resolve(out), 'envelope-consume-ab.json'), JSON.stringify({ size, count, reps, rate, cpu }, null, 2));
+  await writeFile(join(resolve(out), 'envelope-consume-ab.json'), JSON.stringify({ size, count, reps, rate, cpu, nsqdCpu }, null, 2));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
