@@ -5,10 +5,11 @@ import { NSQD_LIMITS } from '../constants.js';
 import { NsqTimeoutError } from '../errors/nsq-timeout.error.js';
 import type { NsqConnectionInfo, NsqDeadLetterInfo } from '../events/nsq.events.js';
 import type { ResolvedServerNsqOptions } from '../options/resolve-server-options.js';
-import { encodeNsqEnvelope, openNsqBody } from '../wire/nsq-envelope.js';
+import { encodeNsqEnvelope, openNsqBody, openNsqBodyAt } from '../wire/nsq-envelope.js';
 import { mergeNsqHeaders, NSQ_HEADER, RESERVED_HEADER_PREFIX, type NsqHeaders } from '../wire/nsq-headers.js';
 import { msUntilDue, NsqEarlyDeliveries } from './nsq-deferral.js';
 import { NsqDelivery } from './nsq-delivery.js';
+import { NSQ_MESSAGE_HEADER_BYTES } from './nsq-frame-reader.js';
 import { NsqInFlight } from './nsq-in-flight.js';
 import { NsqProducer } from './nsq-producer.js';
 import { decideAfterHandling, decideOnArrival, describeFailure, type NsqSettlementAction } from './nsq-settlement-policy.js';
@@ -243,7 +244,9 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
   private openEnvelope(delivery: NsqDelivery, release: () => void): boolean {
     let opened;
     try {
-      opened = openNsqBody(delivery.message.body);
+      // nsqjs's `body` is a new slice of the frame on every read: the envelope is read in the frame itself.
+      const frame = (delivery.message as { rawMessage?: unknown }).rawMessage;
+      opened = Buffer.isBuffer(frame) ? openNsqBodyAt(frame, NSQ_MESSAGE_HEADER_BYTES) : openNsqBody(delivery.message.body);
     } catch (error) {
       this.settle(delivery, { kind: 'dead-letter', reason: 'undecodable', detail: (error as Error).message }, release);
       return false;

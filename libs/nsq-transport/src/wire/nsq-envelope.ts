@@ -111,38 +111,43 @@ const TOKEN_BYTE = new Uint8Array(256);
 for (const c of "abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-.^_`|~") TOKEN_BYTE[c.charCodeAt(0)] = 1;
 /** Up to this many headers, repeats are found by comparing name bytes; past it, with a set of names. */
 const PAIRWISE_MAX = 16;
-const DELIVER_AT = Buffer.from(NSQ_HEADER.deliverAt, 'latin1');
+const DELIVER_AT = NSQ_HEADER.deliverAt;
 
 /**
  * An envelope checked whole on arrival (every WIRE.md §2.1 rule), whose
  * header map is built only when read: most handlers never read it, and a
- * null-prototype object per message costs more than the checks.
+ * null-prototype object per message costs more than the checks. The
+ * envelope is `bytes` from `start` on (a message frame, read in place).
  */
 class NsqOpenedEnvelope implements NsqOpenedBody {
-  readonly enveloped = true;
-  private decoded: NsqHeaders | undefined;
+  private decoded: NsqHeaders | undefined = undefined;
 
   constructor(
-    private readonly body: Buffer,
+    private readonly bytes: Buffer,
+    private readonly start: number,
     private readonly count: number,
     readonly payload: Buffer,
     readonly deliverAt: string | undefined,
   ) {}
 
+  get enveloped(): boolean {
+    return true;
+  }
+
   get headers(): NsqHeaders {
-    return (this.decoded ??= decodeCheckedHeaders(this.body, this.count));
+    return (this.decoded ??= decodeCheckedHeaders(this.bytes, this.start, this.count));
   }
 
   header(name: string): string | undefined {
     if (this.decoded) return this.decoded[name];
-    const body = this.body;
+    const bytes = this.bytes;
     const length = name.length;
-    let offset = FIXED_BYTES;
+    let offset = this.start + FIXED_BYTES;
     for (let i = 0; i < this.count; i++) {
-      const nameLength = body[offset]!;
+      const nameLength = bytes[offset]!;
       const valueAt = offset + 1 + nameLength;
-      const valueLength = body.readUInt32BE(valueAt);
-      if (nameLength === length && sameName(body, offset + 1, name)) return body.toString('utf8', valueAt + 4, valueAt + 4 + valueLength);
+      const valueLength = bytes.readUInt32BE(valueAt);
+      if (nameLength === length && sameName(bytes, offset + 1, name)) return bytes.toString('utf8', valueAt + 4, valueAt + 4 + valueLength);
       offset = valueAt + 4 + valueLength;
     }
     return undefined;
@@ -163,50 +168,63 @@ function sameName(body: Buffer, start: number, name: string): boolean {
  * Every check runs here; the header map itself is built on first read.
  */
 export function openNsqBody(body: Buffer): NsqOpenedBody {
-  if (!isNsqEnvelope(body)) return { headers: NO_HEADERS, payload: body, enveloped: false };
-  if (body.length < FIXED_BYTES) throw malformed('it ends inside its fixed fields');
-  const version = body[4]!;
-  if (version !== NSQ_ENVELOPE_VERSION) throw malformed(`version ${version} is not known (this transport reads version ${NSQ_ENVELOPE_VERSION})`);
-  if (body[5] !== 0) throw malformed(`flags 0x${body[5]!.toString(16)} are not 0`);
-  const count = body.readUInt16BE(6);
-  if (count > NSQ_HEADER_LIMITS.maxCount) throw malformed(`${count} headers exceed ${NSQ_HEADER_LIMITS.maxCount}`);
-  const nameStarts: number[] = [];
-  const seen = count > PAIRWISE_MAX ? new Set<string>() : undefined;
-  let deliverAt: string | undefined;
-  let offset = FIXED_BYTES;
-  for (let i = 0; i < count; i++) {
-    if (offset + 1 > body.length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
-    const nameLength = body[offset]!;
-    if (offset + 1 + nameLength + 4 > body.length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
-    const nameStart = offset + 1;
-    if (!isTokenName(body, nameStart, nameLength)) throw malformed(`header ${i + 1} has an invalid name`);
-    if (seen ? repeatsInSet(seen, body, nameStart, nameLength) : repeatsPairwise(nameStarts, body, nameStart, nameLength)) {
-      throw malformed(`header ${i + 1} repeats an earlier name`);
-    }
-    nameStarts.push(nameStart);
-    offset = nameStart + nameLength;
-    const valueLength = body.readUInt32BE(offset);
-    if (valueLength > NSQ_HEADER_LIMITS.maxValueBytes) throw malformed(`header ${i + 1} is ${valueLength} bytes, over ${NSQ_HEADER_LIMITS.maxValueBytes}`);
-    if (offset + 4 + valueLength > body.length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
-    const start = offset + 4;
-    if (!isUtf8Range(body, start, start + valueLength)) throw malformed(`header ${i + 1} is not valid UTF-8`);
-    if (nameLength === DELIVER_AT.length && sameBytes(body, nameStart, DELIVER_AT, 0, nameLength)) deliverAt = body.toString('utf8', start, start + valueLength);
-    offset = start + valueLength;
-    if (offset - FIXED_BYTES > NSQ_HEADER_LIMITS.maxSectionBytes) throw malformed(`its headers exceed ${NSQ_HEADER_LIMITS.maxSectionBytes} bytes`);
-  }
-  return new NsqOpenedEnvelope(body, count, body.subarray(offset), deliverAt);
+  return openNsqBodyAt(body, 0);
 }
 
-/** The header map of an envelope {@link openNsqBody} already checked. */
-function decodeCheckedHeaders(body: Buffer, count: number): NsqHeaders {
-  const headers = Object.create(null) as Record<string, string>;
-  let offset = FIXED_BYTES;
+/**
+ * {@link openNsqBody} of the body that starts at `start` in `bytes` (a
+ * message frame, whose body follows its 26-byte header), read in place: the
+ * payload is the only Buffer made, where slicing the body out first made two.
+ */
+export function openNsqBodyAt(bytes: Buffer, start: number): NsqOpenedBody {
+  const length = bytes.length;
+  // The magic, byte by byte: a raw body (JSON, text) fails on its first byte.
+  if (length - start < 4 || bytes[start] !== 0x00 || bytes[start + 1] !== 0x4e || bytes[start + 2] !== 0x51 || bytes[start + 3] !== 0x45) {
+    return { headers: NO_HEADERS, payload: start === 0 ? bytes : bytes.subarray(start), enveloped: false };
+  }
+  if (length - start < FIXED_BYTES) throw malformed('it ends inside its fixed fields');
+  const version = bytes[start + 4]!;
+  if (version !== NSQ_ENVELOPE_VERSION) throw malformed(`version ${version} is not known (this transport reads version ${NSQ_ENVELOPE_VERSION})`);
+  const flags = bytes[start + 5]!;
+  if (flags !== 0) throw malformed(`flags 0x${flags.toString(16)} are not 0`);
+  const count = (bytes[start + 6]! << 8) | bytes[start + 7]!;
+  if (count > NSQ_HEADER_LIMITS.maxCount) throw malformed(`${count} headers exceed ${NSQ_HEADER_LIMITS.maxCount}`);
+  const seen = count > PAIRWISE_MAX ? new Set<string>() : undefined;
+  const sectionStart = start + FIXED_BYTES;
+  let deliverAt: string | undefined;
+  let offset = sectionStart;
   for (let i = 0; i < count; i++) {
-    const nameLength = body[offset]!;
-    const name = body.toString('latin1', offset + 1, offset + 1 + nameLength);
+    // Past this check the name and its value's length field are inside the body.
+    const nameLength = offset < length ? bytes[offset]! : 0;
+    if (offset + 1 + nameLength + 4 > length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
+    const nameStart = offset + 1;
+    if (!isTokenName(bytes, nameStart, nameLength)) throw malformed(`header ${i + 1} has an invalid name`);
+    if (seen ? repeatsInSet(seen, bytes, nameStart, nameLength) : repeatsEarlier(bytes, sectionStart, i, nameStart, nameLength)) {
+      throw malformed(`header ${i + 1} repeats an earlier name`);
+    }
+    offset = nameStart + nameLength;
+    const valueLength = bytes.readUInt32BE(offset);
+    if (valueLength > NSQ_HEADER_LIMITS.maxValueBytes) throw malformed(`header ${i + 1} is ${valueLength} bytes, over ${NSQ_HEADER_LIMITS.maxValueBytes}`);
+    const valueStart = offset + 4;
+    offset = valueStart + valueLength;
+    if (offset > length) throw malformed(`header ${i + 1} of ${count} runs past the body`);
+    if (!isUtf8Range(bytes, valueStart, offset)) throw malformed(`header ${i + 1} is not valid UTF-8`);
+    if (nameLength === DELIVER_AT.length && sameName(bytes, nameStart, DELIVER_AT)) deliverAt = bytes.toString('utf8', valueStart, offset);
+    if (offset - sectionStart > NSQ_HEADER_LIMITS.maxSectionBytes) throw malformed(`its headers exceed ${NSQ_HEADER_LIMITS.maxSectionBytes} bytes`);
+  }
+  return new NsqOpenedEnvelope(bytes, start, count, bytes.subarray(offset), deliverAt);
+}
+
+/** The header map of an envelope {@link openNsqBodyAt} already checked. */
+function decodeCheckedHeaders(bytes: Buffer, start: number, count: number): NsqHeaders {
+  const headers = Object.create(null) as Record<string, string>;
+  let offset = start + FIXED_BYTES;
+  for (let i = 0; i < count; i++) {
+    const nameLength = bytes[offset]!;
+    const name = bytes.toString('latin1', offset + 1, offset + 1 + nameLength);
     offset += 1 + nameLength;
-    const valueLength = body.readUInt32BE(offset);
-    headers[name] = body.toString('utf8', offset + 4, offset + 4 + valueLength);
+    const valueLength = bytes.readUInt32BE(offset);
+    headers[name] = bytes.toString('utf8', offset + 4, offset + 4 + valueLength);
     offset += 4 + valueLength;
   }
   return Object.freeze(headers);
@@ -219,8 +237,19 @@ function isTokenName(body: Buffer, start: number, length: number): boolean {
   return true;
 }
 
-function repeatsPairwise(nameStarts: readonly number[], body: Buffer, start: number, length: number): boolean {
-  for (const earlier of nameStarts) if (body[earlier - 1] === length && sameBytes(body, start, body, earlier, length)) return true;
+/**
+ * Whether the name at `start` (header `index`) repeats one of the headers
+ * before it, found by walking them again from the first: at most
+ * {@link PAIRWISE_MAX} headers, already checked, and no array per message.
+ */
+function repeatsEarlier(body: Buffer, sectionStart: number, index: number, start: number, length: number): boolean {
+  let offset = sectionStart;
+  for (let j = 0; j < index; j++) {
+    const nameLength = body[offset]!;
+    if (nameLength === length && sameBytes(body, start, body, offset + 1, length)) return true;
+    offset += 1 + nameLength;
+    offset += 4 + body.readUInt32BE(offset);
+  }
   return false;
 }
 

@@ -3,7 +3,7 @@ import { NsqDecodeError } from '../../src/errors/nsq-decode.error.js';
 import { buildPublishRequest, type PublishSettings } from '../../src/nsq/nsq-publish-request.js';
 import { NsqRecord, NsqRecordBuilder } from '../../src/record-builders/nsq.record-builder.js';
 import { NsqJsonSerializer } from '../../src/serializers/nsq-json.serializer.js';
-import { encodeNsqEnvelope, encodeNsqEnvelopePrefix, isNsqEnvelope, openNsqBody } from '../../src/wire/nsq-envelope.js';
+import { encodeNsqEnvelope, encodeNsqEnvelopePrefix, isNsqEnvelope, openNsqBody, openNsqBodyAt } from '../../src/wire/nsq-envelope.js';
 import { normalizeNsqHeaders, NSQ_HEADER_LIMITS } from '../../src/wire/nsq-headers.js';
 
 const ENVELOPE: PublishSettings = { maxMessageSize: 1 << 20, maxBatchBytes: 5 << 20, envelope: true };
@@ -21,6 +21,27 @@ function byHand(headers: Array<[string, string]>, payload: string, version = 1, 
   }
   parts.push(Buffer.from(payload, 'utf8'));
   return Buffer.concat(parts);
+}
+
+/** Envelopes breaking WIRE.md §2.1, with what the error says. */
+const MALFORMED: Array<[string, Buffer, RegExp]> = [
+  ['an unknown version', byHand([], 'x', 2), /version 2 is not known/],
+  ['non-zero flags', byHand([], 'x', 1, 1), /flags 0x1 are not 0/],
+  ['a truncated fixed part', Buffer.from([0x00, 0x4e, 0x51, 0x45, 1]), /fixed fields/],
+  ['a header running past the body', byHand([['a', 'bcdef']], '').subarray(0, 14), /runs past the body/],
+  ['an upper-case name', byHand([['A', '1']], 'x'), /invalid name/],
+  ['an empty name', byHand([['', '1']], 'x'), /invalid name/],
+  ['a repeated name', byHand([['a', '1'], ['a', '2']], 'x'), /repeats an earlier name/],
+  ['a name repeated past another header', byHand([['ab', '1'], ['a', 'xyz'], ['abc', ''], ['a', '2']], 'x'), /header 4 repeats an earlier name/],
+  ['invalid UTF-8 in a value', Buffer.from([0x00, 0x4e, 0x51, 0x45, 1, 0, 0, 1, 1, 0x61, 0, 0, 0, 1, 0xff]), /not valid UTF-8/],
+  ['a name byte outside the token set', byHand([['a\u00e4', '1']], 'x'), /invalid name/],
+  ['a repeated name among more than 16', byHand([...Array.from({ length: 20 }, (_, i): [string, string] => [`h${i}`, '']), ['h3', '']], 'x'), /header 21 repeats an earlier name/],
+  ['invalid UTF-8 after an ASCII start', byHand([['a', 'abc']], 'x').fill(0xc3, 16, 17), /not valid UTF-8/],
+];
+
+/** `body` as the body of a message frame: a 26-byte header (timestamp, attempts, id) before it. */
+function inFrame(body: Buffer): Buffer {
+  return Buffer.concat([Buffer.alloc(26, 0x30), body]);
 }
 
 describe('the envelope (WIRE.md §2)', () => {
@@ -51,19 +72,7 @@ describe('the envelope (WIRE.md §2)', () => {
     expect(Object.keys(opened.headers)).toEqual([]);
   });
 
-  it.each([
-    ['an unknown version', byHand([], 'x', 2), /version 2 is not known/],
-    ['non-zero flags', byHand([], 'x', 1, 1), /flags 0x1 are not 0/],
-    ['a truncated fixed part', Buffer.from([0x00, 0x4e, 0x51, 0x45, 1]), /fixed fields/],
-    ['a header running past the body', byHand([['a', 'bcdef']], '').subarray(0, 14), /runs past the body/],
-    ['an upper-case name', byHand([['A', '1']], 'x'), /invalid name/],
-    ['an empty name', byHand([['', '1']], 'x'), /invalid name/],
-    ['a repeated name', byHand([['a', '1'], ['a', '2']], 'x'), /repeats an earlier name/],
-    ['invalid UTF-8 in a value', Buffer.from([0x00, 0x4e, 0x51, 0x45, 1, 0, 0, 1, 1, 0x61, 0, 0, 0, 1, 0xff]), /not valid UTF-8/],
-    ['a name byte outside the token set', byHand([['a\u00e4', '1']], 'x'), /invalid name/],
-    ['a repeated name among more than 16', byHand([...Array.from({ length: 20 }, (_, i): [string, string] => [`h${i}`, '']), ['h3', '']], 'x'), /header 21 repeats an earlier name/],
-    ['invalid UTF-8 after an ASCII start', byHand([['a', 'abc']], 'x').fill(0xc3, 16, 17), /not valid UTF-8/],
-  ])('refuses %s as undecodable, without quoting the body', (_label, body, why) => {
+  it.each(MALFORMED)('refuses %s as undecodable, without quoting the body', (_label, body, why) => {
     expect(() => openNsqBody(body)).toThrow(NsqDecodeError);
     expect(() => openNsqBody(body)).toThrow(why);
   });
@@ -99,6 +108,29 @@ describe('the envelope (WIRE.md §2)', () => {
     expect(asked.map((name) => opened.header!(name))).toStrictEqual(direct);
     expect(openNsqBody(byHand([], '{}')).header!('traceparent')).toBeUndefined();
     expect(openNsqBody(Buffer.from('{}')).header).toBeUndefined();
+  });
+});
+
+describe('an envelope read in place, inside a message frame', () => {
+  it('opens to the same headers, payload and due time as the body sliced out', () => {
+    const body = byHand([['tracestate', 'k=v'], ['nsq-deliver-at', '1700000000000'], ['x-u', 'caf\u00e9 ✓']], '{"id":1}');
+    const opened = openNsqBodyAt(inFrame(body), 26);
+    expect(opened.enveloped).toBe(true);
+    expect(opened.payload).toEqual(Buffer.from('{"id":1}'));
+    expect(opened.deliverAt).toBe('1700000000000');
+    expect(opened.header!('x-u')).toBe('caf\u00e9 ✓');
+    expect({ ...opened.headers }).toEqual({ ...openNsqBody(body).headers });
+  });
+
+  it('opens a raw body as the frame after its header, with no headers', () => {
+    const opened = openNsqBodyAt(inFrame(Buffer.from('{"id":1}')), 26);
+    expect(opened).toEqual({ headers: {}, payload: Buffer.from('{"id":1}'), enveloped: false });
+    expect(openNsqBodyAt(inFrame(Buffer.from([0x00, 0x4e])), 26).enveloped).toBe(false);
+  });
+
+  it.each(MALFORMED)('refuses %s with the same error', (_label, body, why) => {
+    expect(() => openNsqBodyAt(inFrame(body), 26)).toThrow(NsqDecodeError);
+    expect(() => openNsqBodyAt(inFrame(body), 26)).toThrow(why);
   });
 });
 
