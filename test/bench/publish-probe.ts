@@ -91,6 +91,11 @@ function nsqdCpuUs(pid: number | undefined): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 
+/** This process's minor page faults so far, from /proc (Linux). */
+function minorFaults(): number {
+  return Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[7]);
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
       gaps.count = gaps.ms = gaps.queuedSum = gaps.queuedMax = gaps.samples = 0;
       gaps.last = performance.now();
       const nsqd0 = nsqdCpuUs(nsqd.pid);
+      const faults0 = minorFaults();
       const elu0 = performance.eventLoopUtilization();
       const cpu0 = process.cpuUsage();
       const rate = await runPublish(producer, topic, size, count, mode);
@@ -155,13 +161,14 @@ async function main(): Promise<void> {
       const elu = performance.eventLoopUtilization(elu0).utilization;
       const usPerMsg = (cpu.user + cpu.system) / count;
       const nsqdPerMsg = (nsqdCpuUs(nsqd.pid) - nsqd0) / count;
+      const faultsPerMsg = (minorFaults() - faults0) / count;
       await new Promise((r) => setImmediate(r));
       const entry = results.get(id) ?? { rate: [], cpu: [], nsqd: [] };
       entry.nsqd.push(nsqdPerMsg);
       entry.rate.push(rate);
       entry.cpu.push(usPerMsg);
       results.set(id, entry);
-      console.log(`rep ${rep} ${id.padEnd(10)} ${rate.toFixed(0).padStart(7)} msg/s  elu ${elu.toFixed(2)} cpu ${usPerMsg.toFixed(1)} µs/msg (user ${(cpu.user / count).toFixed(1)} sys ${(cpu.system / count).toFixed(1)}) nsqd ${nsqdPerMsg.toFixed(1)} µs/msg  gc major ${gcMajor} minor ${gcMinor} ${gcMs.toFixed(0)} ms  arrayBuffers max ${(gaps.arrayBuffersMax / 2 ** 20).toFixed(0)} MiB  stalls ≥${GAP_MS} ms: ${gaps.count} = ${gaps.ms.toFixed(0)} ms${gaps.samples ? `  socket queue at acks: mean ${(gaps.queuedSum / gaps.samples / 1024).toFixed(0)} KiB max ${(gaps.queuedMax / 1024).toFixed(0)} KiB` : ''}`);
+      console.log(`rep ${rep} ${id.padEnd(10)} ${rate.toFixed(0).padStart(7)} msg/s  elu ${elu.toFixed(2)} cpu ${usPerMsg.toFixed(1)} µs/msg (user ${(cpu.user / count).toFixed(1)} sys ${(cpu.system / count).toFixed(1)}) nsqd ${nsqdPerMsg.toFixed(1)} µs/msg  faults ${faultsPerMsg.toFixed(1)}/msg  gc major ${gcMajor} minor ${gcMinor} ${gcMs.toFixed(0)} ms  arrayBuffers max ${(gaps.arrayBuffersMax / 2 ** 20).toFixed(0)} MiB  stalls ≥${GAP_MS} ms: ${gaps.count} = ${gaps.ms.toFixed(0)} ms${gaps.samples ? `  socket queue at acks: mean ${(gaps.queuedSum / gaps.samples / 1024).toFixed(0)} KiB max ${(gaps.queuedMax / 1024).toFixed(0)} KiB` : ''}`);
       await producer.close();
       await nsqd.deleteTopic(topic);
     }
