@@ -153,7 +153,8 @@ export class NsqProducer {
     }
     this.start();
     this.accept(count);
-    if (bodies.some(NsqPublishSlabs.fits)) ({ bodies, done } = this.hold(bodies, done));
+    // Alone (a caller awaiting each emit), a body is answered before it could be promoted: no copy.
+    if (this.pending.size > count && bodies.some(NsqPublishSlabs.fits)) ({ bodies, done } = this.hold(bodies, done));
     // Coalesce only behind a publish still outstanding: alone (a caller awaiting each emit), it leaves at once. 'turn' always coalesces.
     const turn = coalesce === 'turn';
     if (this.batcher && count === 1 && delayMs === 0 && (turn || this.pending.size > 1 || this.batcher.limits.lingerMs > 0)) return this.coalesce(topic, bodies[0]!, turn, done);
