@@ -4,6 +4,7 @@ import { NsqPartialPublishError, outcomeFor } from './nsq-partial-publish.error.
 import { NsqProducerConnection, type OutboundPublish } from './nsq-producer-connection.js';
 import { NsqPublishBatcher, type NsqBatch, type NsqBatchLimits, type NsqPublishCallback } from './nsq-publish-batcher.js';
 import { checkPublishLimits, type NsqdLimits } from './nsq-publish-limits.js';
+import { NsqPublishSlabs, type NsqSlab } from './nsq-publish-slabs.js';
 import { PendingCount } from './pending-count.js';
 
 export interface NsqProducerSettings {
@@ -57,6 +58,8 @@ export class NsqProducer {
   private readonly waiting = new Set<Waiter>();
   private readonly pending = new PendingCount();
   private readonly batcher: NsqPublishBatcher | undefined;
+  /** Where large bodies wait for nsqd's answer (see NsqPublishSlabs). */
+  private readonly slabs = new NsqPublishSlabs();
   private readonly sweepTimer: NodeJS.Timeout;
   private started = false;
   private next = 0;
@@ -150,6 +153,8 @@ export class NsqProducer {
     }
     this.start();
     this.accept(count);
+    // Alone (a caller awaiting each emit), a body is answered before it could be promoted: no copy.
+    if (this.pending.size > count && bodies.some(NsqPublishSlabs.fits)) ({ bodies, done } = this.hold(bodies, done));
     // Coalesce only behind a publish still outstanding: alone (a caller awaiting each emit), it leaves at once. 'turn' always coalesces.
     const turn = coalesce === 'turn';
     if (this.batcher && count === 1 && delayMs === 0 && (turn || this.pending.size > 1 || this.batcher.limits.lingerMs > 0)) return this.coalesce(topic, bodies[0]!, turn, done);
@@ -173,6 +178,35 @@ export class NsqProducer {
     this.waiting.clear();
     clearInterval(this.sweepTimer);
     await Promise.all(this.connections.map((connection) => connection.close()));
+  }
+
+  /** Copies the large bodies into slabs, released with the publish's outcome. */
+  private hold(bodies: readonly Buffer[], done: NsqPublishCallback): { bodies: readonly Buffer[]; done: NsqPublishCallback } {
+    const slabs = this.slabs;
+    if (bodies.length === 1) {
+      const { copy, slab } = slabs.hold(bodies[0]!);
+      return {
+        bodies: [copy],
+        done: (error) => {
+          slabs.release(slab, !error);
+          done(error);
+        },
+      };
+    }
+    const held: NsqSlab[] = [];
+    const copies = bodies.map((body) => {
+      if (!NsqPublishSlabs.fits(body)) return body;
+      const { copy, slab } = slabs.hold(body);
+      held.push(slab);
+      return copy;
+    });
+    return {
+      bodies: copies,
+      done: (error) => {
+        for (const slab of held) slabs.release(slab, !error);
+        done(error);
+      },
+    };
   }
 
   private accept(count: number): void {

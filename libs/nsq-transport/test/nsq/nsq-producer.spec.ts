@@ -82,6 +82,40 @@ describe('NsqProducer', () => {
     expect(p.pendingCount).toBe(0);
   });
 
+  it('sends large bodies published behind others as they were when published, while their memory is reused for later ones', async () => {
+    const nsqd = await fake();
+    const p = producer([nsqd.address], { batching: { maxMessages: 100, maxBytes: 1024 * 1024, lingerMs: 0 } });
+    await p.whenAvailable(2_000);
+    await p.publish('warm', [Buffer.from('warm')]);
+    const sent = () => [
+      ...frames(nsqd, 'PUB')
+        .filter((c) => c.params[0] === 't')
+        .map((c) => [c.body!]),
+      ...frames(nsqd, 'MPUB')
+        .filter((c) => c.params[0] === 't')
+        .map((c) => {
+          const bodies: Buffer[] = [];
+          for (let at = 4, i = 0; i < c.body!.readInt32BE(0); i++, at += 4 + c.body!.readInt32BE(at)) bodies.push(c.body!.subarray(at + 4, at + 4 + c.body!.readInt32BE(at)));
+          return bodies;
+        }),
+    ].flat();
+    for (let round = 0; round < 3; round++) {
+      // Held behind an outstanding publish, every body below waits for its answer with others: each is copied.
+      const ahead = p.publish('warm', [Buffer.from('ahead')]);
+      const originals = Array.from({ length: 20 }, (_, i) => Buffer.alloc(64 * 1024, round * 20 + i));
+      const published = Promise.all([ahead, ...originals.map((body) => p.publish('t', [body]))]);
+      // What the caller does with its buffers afterwards does not change what is sent.
+      for (const body of originals) body.fill(255);
+      await published;
+    }
+    const fills = sent().map((body) => {
+      expect(body.length).toBe(64 * 1024);
+      expect(body.every((byte) => byte === body[0])).toBe(true);
+      return body[0];
+    });
+    expect(fills.sort((a, b) => a! - b!)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  });
+
   it('fails only the body nsqd refuses as too big when it was coalesced with others', async () => {
     const nsqd = await fake();
     nsqd.script = (command, conn) => {
