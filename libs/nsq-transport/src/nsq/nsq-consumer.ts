@@ -9,13 +9,12 @@ import { encodeNsqEnvelope, openNsqBody, openNsqBodyAt } from '../wire/nsq-envel
 import { mergeNsqHeaders, NSQ_HEADER, RESERVED_HEADER_PREFIX, type NsqHeaders } from '../wire/nsq-headers.js';
 import { msUntilDue, NsqEarlyDeliveries } from './nsq-deferral.js';
 import { NsqDelivery } from './nsq-delivery.js';
-import { NSQ_MESSAGE_HEADER_BYTES } from './nsq-frame-reader.js';
 import { NsqInFlight } from './nsq-in-flight.js';
 import { NsqProducer } from './nsq-producer.js';
 import { decideAfterHandling, decideOnArrival, describeFailure, type NsqSettlementAction } from './nsq-settlement-policy.js';
 import { NsqSubscription, type NsqSubscriptionHooks, type NsqSubscriptionPort } from './nsq-subscription.js';
 import { NsqTopology } from './nsq-topology.js';
-import { toNsqjsConnectionConfig, toNsqjsReaderConfig, type NsqjsReaderConfig } from './nsqjs/index.js';
+import { NSQJS_FRAME_BODY_START, nsqjsMessageFrame, toNsqjsConnectionConfig, toNsqjsReaderConfig, type NsqjsReaderConfig } from './nsqjs/index.js';
 
 /** Bound of every HTTP call to nsqd / nsqlookupd, and of the dead-letter producer's publishes and close. */
 const HTTP_TIMEOUT_MS = 5_000;
@@ -245,8 +244,8 @@ export class NsqConsumer<R extends NsqSubscriptionSpec = NsqSubscriptionSpec> {
     let opened;
     try {
       // nsqjs's `body` is a new slice of the frame on every read: the envelope is read in the frame itself.
-      const frame = (delivery.message as { rawMessage?: unknown }).rawMessage;
-      opened = Buffer.isBuffer(frame) ? openNsqBodyAt(frame, NSQ_MESSAGE_HEADER_BYTES) : openNsqBody(delivery.message.body);
+      const frame = nsqjsMessageFrame(delivery.message);
+      opened = frame ? openNsqBodyAt(frame, NSQJS_FRAME_BODY_START) : openNsqBody(delivery.message.body);
     } catch (error) {
       this.settle(delivery, { kind: 'dead-letter', reason: 'undecodable', detail: (error as Error).message }, release);
       return false;

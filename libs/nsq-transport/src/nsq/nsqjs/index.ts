@@ -4,6 +4,6 @@
  * and its spec). Everything else in the transport uses what is exported here.
  */
 export { MAX_FRAME_BYTES, toNsqjsConnectionConfig, toNsqjsReaderConfig, type NsqjsConnectionConfig, type NsqjsReaderConfig } from './nsqjs-config.js';
-export { nsqjsMessageTimeoutMs } from './nsqjs-message.js';
+export { NSQJS_FRAME_BODY_START, nsqjsMessageFrame, nsqjsMessageTimeoutMs } from './nsqjs-message.js';
 export { NsqjsPublisher } from './nsqjs-publisher.js';
 export { NsqjsSubscriber, type NsqjsSubscriberHooks } from './nsqjs-subscriber.js';

@@ -1,11 +1,13 @@
 import type { Message } from 'nsqjs';
 
 /**
- * nsqjs 0.13's Message, as far as this file reads or sets it: `createMessage`
- * copies the connection's negotiated timeouts onto every message, and
- * `respond()` stops answering once `hasResponded` is set.
+ * nsqjs 0.13's Message, as far as this file reads or sets it: `rawMessage` is
+ * the message frame after its size and type (id, timestamp, attempts, body),
+ * `createMessage` copies the connection's negotiated timeouts onto every
+ * message, and `respond()` stops answering once `hasResponded` is set.
  */
 interface NsqjsMessageInternals {
+  rawMessage?: unknown;
   msgTimeout?: unknown;
   hasResponded: boolean;
   trackTimeoutId?: NodeJS.Timeout | null;
@@ -37,4 +39,18 @@ export function markNsqjsMessageAnswered(message: Message): void {
   internals.hasResponded = true;
   if (internals.trackTimeoutId) clearTimeout(internals.trackTimeoutId);
   internals.trackTimeoutId = null;
+}
+
+/** Where the body starts in {@link nsqjsMessageFrame}: after the 8-byte timestamp, 2-byte attempts and 16-byte id. */
+export const NSQJS_FRAME_BODY_START = 26;
+
+/**
+ * The frame `message` was read from (its body at {@link NSQJS_FRAME_BODY_START}),
+ * or undefined when it has none (a message not made by nsqjs). nsqjs's `body`
+ * is a new slice of this frame on every read: a caller that reads the body in
+ * place reads this instead.
+ */
+export function nsqjsMessageFrame(message: Message): Buffer | undefined {
+  const frame = (message as unknown as NsqjsMessageInternals).rawMessage;
+  return Buffer.isBuffer(frame) && frame.length >= NSQJS_FRAME_BODY_START ? frame : undefined;
 }

@@ -1,4 +1,4 @@
-import { markNsqjsMessageAnswered, nsqjsMessageTimeoutMs } from '../../../src/nsq/nsqjs/nsqjs-message.js';
+import { markNsqjsMessageAnswered, NSQJS_FRAME_BODY_START, nsqjsMessageFrame, nsqjsMessageTimeoutMs } from '../../../src/nsq/nsqjs/nsqjs-message.js';
 import { nsqjsMessage } from '../../support/nsqjs-message.js';
 
 describe('nsqjsMessageTimeoutMs', () => {
@@ -26,5 +26,21 @@ describe('markNsqjsMessageAnswered', () => {
     expect(responses).toEqual([]);
     expect(message.hasResponded).toBe(true);
     expect((message as unknown as { trackTimeoutId: unknown }).trackTimeoutId).toBeNull();
+  });
+});
+
+describe('nsqjsMessageFrame', () => {
+  it("is the frame nsqjs's body is sliced from: the body starts at NSQJS_FRAME_BODY_START, and the id before it", () => {
+    const message = nsqjsMessage({ id: '0123456789abcdef', body: Buffer.from('{"order":1}') });
+    const frame = nsqjsMessageFrame(message);
+    expect(frame).toBeDefined();
+    expect(frame!.subarray(NSQJS_FRAME_BODY_START)).toEqual(message.body);
+    expect(frame!.toString('latin1', NSQJS_FRAME_BODY_START - 16, NSQJS_FRAME_BODY_START)).toBe(message.id);
+  });
+
+  it('is undefined for a message without a frame (a stand-in made by hand)', () => {
+    const message = nsqjsMessage();
+    (message as unknown as { rawMessage: unknown }).rawMessage = undefined;
+    expect(nsqjsMessageFrame(message)).toBeUndefined();
   });
 });
