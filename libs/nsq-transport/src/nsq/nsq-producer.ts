@@ -350,6 +350,8 @@ export class NsqProducer {
     }
     this.keepAlive();
     for (const connection of this.connections) connection.expire(now, this.settings.publishTimeoutMs);
+    // Idle: nothing pending may be resent, so no slab memory is worth keeping.
+    if (this.pending.size === 0) this.slabs.trim();
   }
 
   private describeAddresses(): string {

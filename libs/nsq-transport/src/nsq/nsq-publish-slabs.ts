@@ -66,6 +66,22 @@ export class NsqPublishSlabs {
     else this.recycle(slab);
   }
 
+  /** Slabs kept for reuse with no body in them (the current one included when empty). */
+  get idleSlabs(): number {
+    const current = this.current;
+    return this.free.length + (current && current.live === 0 && !current.spoiled ? 1 : 0);
+  }
+
+  /**
+   * Lets the garbage collector take every slab with no body in it: called
+   * when nothing is pending, so a client that once pipelined large bodies
+   * does not keep megabytes while idle. Slabs still holding bodies stay.
+   */
+  trim(): void {
+    this.free.length = 0;
+    if (this.current && this.current.live === 0) this.current = undefined;
+  }
+
   private recycle(slab: NsqSlab): void {
     slab.used = 0;
     if (this.free.length < FREE_SLABS_KEPT) this.free.push(slab);

@@ -61,4 +61,21 @@ describe('NsqPublishSlabs', () => {
     expect(fifth.slab).not.toBe(first[0]!.slab);
     expect(first[3]!.copy.every((byte) => byte === 1)).toBe(true);
   });
+
+  it('lets go of every empty slab when trimmed, and keeps the ones still holding a body', () => {
+    const slabs = new NsqPublishSlabs();
+    const done = Array.from({ length: 20 }, () => slabs.hold(body(SLAB_BODY_MAX, 1)));
+    const waiting = slabs.hold(body(SLAB_BODY_MAX, 5));
+    for (const h of done) slabs.release(h.slab, true);
+    expect(slabs.idleSlabs).toBeGreaterThan(1);
+    slabs.trim();
+    expect(slabs.idleSlabs).toBe(0);
+    const next = slabs.hold(body(64 * 1024, 6));
+    expect(done.some((h) => h.slab === next.slab)).toBe(false);
+    expect(waiting.copy.every((byte) => byte === 5)).toBe(true);
+    slabs.release(waiting.slab, true);
+    slabs.release(next.slab, true);
+    slabs.trim();
+    expect(slabs.idleSlabs).toBe(0);
+  });
 });
