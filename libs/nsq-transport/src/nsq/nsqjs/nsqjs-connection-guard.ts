@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { DeflateRaw } from 'node:zlib';
 import { NsqProtocolError } from '../../errors/nsq-protocol.error.js';
 import { NsqSecurityError } from '../../errors/nsq-security.error.js';
 import { NSQ_FRAME_TYPE, NsqFrameReader } from '../nsq-frame-reader.js';
@@ -58,7 +59,9 @@ const CLS = Buffer.from('CLS\n');
  *   the socket's buffer; here CLS (readers only: nsqd refuses it fatally from
  *   a publisher) goes through the same writer as FIN/REQ/RDY, the writer is
  *   ended so it flushes, and the socket closes when nsqd closes its side
- *   (bounded by CLOSE_GRACE_MS);
+ *   (bounded by CLOSE_GRACE_MS). With deflate nothing follows the stream's
+ *   final block, not even TLS's close_notify: nsqd stops reading there, and
+ *   unread bytes would turn its close into a reset (ECONNRESET);
  * - TLS: its upgrade checks nsqd's certificate against "localhost" whatever
  *   the address, and continues in plain text when nsqd does not offer TLS;
  *   here the name is `servername` or the host, and no TLS is an error;
@@ -216,7 +219,13 @@ export function guardNsqjsConnection(connection: unknown, policy: NsqjsConnectio
     socket.pipe(inflater);
     inflater.on('data', conn.onDataFn!);
     conn.outWriter = deflater;
-    deflater.pipe(socket);
+    // nsqd reads a deflate stream up to its final block (which close() ends with CLS) and closes the
+    // connection right there. Bytes sent behind that block are never read: over TLS, the close_notify
+    // that ending the socket sends. A socket closed with unread bytes in its receive buffer is reset,
+    // not closed, so nsqd's orderly close reached us as ECONNRESET whenever the close_notify arrived
+    // after nsqd's last read (every FIN already taken). With deflate the stream's end is the end:
+    // the socket is not ended, nsqd closes it. (Snappy has no final block: nsqd needs the socket's end.)
+    deflater.pipe(socket, { end: !(deflater instanceof DeflateRaw) });
     // What followed nsqd's OK in the same read is already compressed.
     const rest = frames.takeRemainder();
     if (rest) inflater.write(rest);

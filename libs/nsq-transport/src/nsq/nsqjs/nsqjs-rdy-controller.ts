@@ -144,6 +144,8 @@ export class NsqjsRdyController {
   private readonly options: Resolved;
   /** Connections not closed, in the order they were added. */
   private readonly live: Tracked[] = [];
+  /** The same, by connection (a lookup per message: {@link soleMessageOn}). */
+  private readonly byConnection = new Map<NsqjsRdyConnection, Tracked>();
   /** In-flight messages of closed connections. */
   private closedInFlight = 0;
   private paused = false;
@@ -204,6 +206,7 @@ export class NsqjsRdyController {
       rdyAtTick: 0,
     };
     this.live.push(tracked);
+    this.byConnection.set(conn, tracked);
     conn.on('ready', () => this.onReady(tracked));
     conn.on('closed', () => this.onClosed(tracked));
     conn.on('message', () => {
@@ -231,6 +234,20 @@ export class NsqjsRdyController {
 
   isPaused(): boolean {
     return this.paused;
+  }
+
+  /**
+   * Whether nsqd sends `conn` nothing more until the message it is delivering
+   * now is answered: nothing else of `conn` is unanswered and its RDY allows
+   * one message at most (maxInFlight 1, or a share of 1 over several nsqds).
+   * Counts as of when its listeners last ran: a 'message' listener added
+   * before {@link addConnection} ran (the Reader registers its connection
+   * listeners first) asks before that message is counted. False for a
+   * connection closed or not added.
+   */
+  soleMessageOn(conn: NsqjsRdyConnection): boolean {
+    const tracked = this.byConnection.get(conn);
+    return tracked !== undefined && tracked.inFlight === 0 && tracked.rdy <= 1;
   }
 
   /** The connections not closed, ready or still handshaking (diagnostics: the soak test counts their listeners). */
@@ -269,6 +286,7 @@ export class NsqjsRdyController {
     tracked.share = false;
     clearTimeout(tracked.settleTimer);
     this.live.splice(this.live.indexOf(tracked), 1);
+    this.byConnection.delete(tracked.conn);
     // Its handlers may still be running: their messages count until FIN/REQ.
     this.closedInFlight += tracked.inFlight;
     if (this.backoffPhase === 'probe' && this.probe === tracked) this.probe = this.nextProbe();

@@ -35,6 +35,7 @@ export class NsqjsSubscriber extends Reader {
   private readonly open = new Set<NsqjsConnection>();
   /** Sockets corked until the next macrotask (see registerConnectionListeners). */
   private readonly corked = new Set<NonNullable<NsqjsConnection['conn']>>();
+  private readonly rdy: NsqjsRdyController;
 
   constructor(
     topic: string,
@@ -44,7 +45,7 @@ export class NsqjsSubscriber extends Reader {
   ) {
     super(topic, channel, setup);
     // nsqjs's own RDY distribution under-fills and over-fills maxInFlight over several nsqds.
-    NsqjsRdyController.install(this);
+    this.rdy = NsqjsRdyController.install(this);
     // An 'error' event with no listener would crash the process (even E_FIN_FAILED).
     this.on('error', (error: Error) => hooks.onError(error));
     this.on('message', (message: Message) => hooks.onMessage(message));
@@ -133,12 +134,19 @@ export class NsqjsSubscriber extends Reader {
     // read are handled within one macrotask, so the first of them corks the
     // socket until the next macrotask: their FINs leave in one write.
     //
+    // Not for a message nsqd waits on, though: at RDY 1 (maxInFlight 1) nsqd sends the next message
+    // only once it reads this one's FIN, and held to the next macrotask it would wait behind every other
+    // I/O callback of the loop's turn. Its FIN leaves at the end of its own turn instead (the lean
+    // message corks for that turn). With a larger RDY nsqd keeps sending meanwhile, and the FINs of
+    // several reads (big messages arrive one per read or less) still share a write.
+    //
     // The same listener tags the message with its connection (for forget()): the Reader hands it on a
     // tick later (handleMessage), after every listener here has run. One listener, not two, per message.
+    // It runs before the RDY controller's own (connectToNSQD registers these first), so the count is of the others.
     conn.on('message', (message) => {
       (message as TaggedMessage)[CONNECTION] = conn;
       const socket = conn.conn;
-      if (!socket || this.corked.has(socket)) return;
+      if (!socket || this.corked.has(socket) || this.rdy.soleMessageOn(conn)) return;
       socket.cork();
       this.corked.add(socket);
       setImmediate(() => {

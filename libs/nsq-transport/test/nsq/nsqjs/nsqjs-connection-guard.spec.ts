@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { encodeFrame } from '../../../../../test/support/nsq-frames.js';
 import { Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
+import { constants as zlibConstants, createDeflateRaw, inflateRawSync } from 'node:zlib';
 import * as nsqjs from 'nsqjs';
 import { NsqProtocolError } from '../../../src/errors/nsq-protocol.error.js';
 import { NsqSecurityError } from '../../../src/errors/nsq-security.error.js';
@@ -250,6 +251,57 @@ describe('guardNsqjsConnection', () => {
       conn.close();
       await ended;
       expect(Buffer.concat(written).toString()).toBe('');
+    });
+
+    /** A socket that records what is written to it and never receives anything. */
+    function recordingSocket() {
+      const sent: Buffer[] = [];
+      const socket = new Duplex({
+        read: () => undefined,
+        write: (chunk: Buffer, _encoding, done) => (sent.push(chunk), done()),
+      });
+      return { socket, sent };
+    }
+
+    it('with deflate, ends the compressed stream after CLS but not the socket: nsqd stops reading at its final block and closes', async () => {
+      // Over TLS, ending the socket sends a close_notify behind that block. nsqd never reads it, and a
+      // socket closed with unread bytes is reset: nsqd's orderly close reached us as ECONNRESET.
+      const { conn, machine } = connection();
+      const { socket, sent } = recordingSocket();
+      conn.conn = socket as unknown as Socket;
+      // As nsqjs 0.13's startDeflate makes them.
+      const deflater = createDeflateRaw({ flush: zlibConstants.Z_SYNC_FLUSH });
+      conn.startCompression(new PassThrough(), deflater);
+      machine.goto('READY_RECV');
+      conn.write(Buffer.from('FIN 0123456789abcdef\n'));
+      conn.close();
+      // pipe()'s own 'end' listener, registered first, would have ended the socket by the time this one runs.
+      await new Promise((resolve) => deflater.once('end', resolve));
+      expect(inflateRawSync(Buffer.concat(sent)).toString()).toBe('FIN 0123456789abcdef\nCLS\n');
+      expect(socket.writableEnded).toBe(false);
+    });
+
+    it('with a compression that has no end of its own (snappy), ends the socket after CLS: nsqd sees the end only there', async () => {
+      const { conn, machine } = connection();
+      const { socket, sent } = recordingSocket();
+      conn.conn = socket as unknown as Socket;
+      conn.startCompression(new PassThrough(), new PassThrough());
+      machine.goto('READY_RECV');
+      conn.close();
+      await new Promise((resolve) => socket.once('finish', resolve));
+      expect(Buffer.concat(sent).toString()).toBe('CLS\n');
+    });
+
+    it('still reports a socket error while closing (a reset then may have taken FINs with it)', () => {
+      const { conn, machine, errors } = connection();
+      const socket = Object.assign(new PassThrough(), { setTimeout: () => undefined }) as unknown as Socket;
+      conn.conn = socket;
+      conn.registerStreamListeners(socket);
+      machine.goto('READY_RECV');
+      conn.close();
+      socket.emit('error', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      expect(errors.map((error) => error.message)).toEqual(['read ECONNRESET']);
+      expect(machine.current_state_name).toBe('CLOSED');
     });
 
     it('closes at once before the handshake is done', () => {

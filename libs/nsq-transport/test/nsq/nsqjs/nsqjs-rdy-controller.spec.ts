@@ -392,6 +392,29 @@ describe('NsqjsRdyController', () => {
     });
   });
 
+  describe('soleMessageOn', () => {
+    it('is true only where RDY allows one message and nothing else is unanswered (nsqd waits for its answer)', () => {
+      const one = start({ maxInFlight: 1 }, 1);
+      const [a] = one.conns as [FakeConnection];
+      a.subscribe();
+      expect(one.controller.soleMessageOn(a)).toBe(true);
+      a.deliver();
+      expect(one.controller.soleMessageOn(a)).toBe(false);
+      a.finish();
+      expect(one.controller.soleMessageOn(a)).toBe(true);
+
+      const wide = start({ maxInFlight: 4 }, 2);
+      const [b, c] = wide.conns as [FakeConnection, FakeConnection];
+      b.subscribe();
+      c.subscribe();
+      // RDY 2 each: nsqd keeps sending while one message is handled.
+      expect([wide.controller.soleMessageOn(b), wide.controller.soleMessageOn(c)]).toEqual([false, false]);
+      b.drop();
+      expect(wide.controller.soleMessageOn(b)).toBe(false);
+      expect(wide.controller.soleMessageOn(new FakeConnection())).toBe(false);
+    });
+  });
+
   describe('close', () => {
     it('closes subscribed connections at once, a handshaking one when it subscribes, and stops all timers', () => {
       jest.useFakeTimers();

@@ -14,6 +14,7 @@ function subscriberWithConnection() {
   // A connection as connectToNSQD wires it, never connected: messages are pushed through it by hand.
   const conn = new NSQDConnection('127.0.0.1', 4150, 'orders', 'billing', {});
   subscriber.registerConnectionListeners(conn);
+  (subscriber as unknown as { readerRdy: { addConnection(c: unknown): void } }).readerRdy.addConnection(conn);
   const requeued = jest.fn();
   conn.on('requeued', requeued);
   const deliver = (id: string) => {
@@ -32,6 +33,51 @@ describe('NsqjsSubscriber', () => {
     const message = deliver('0123456789abcdef');
     await new Promise((resolve) => process.nextTick(resolve));
     expect(hooks.onMessage).toHaveBeenCalledWith(message);
+  });
+
+  describe('the FINs of one turn', () => {
+    /** A socket that records its writes and cork level (what `conn.write` reaches with no compression). */
+    function withSocket(conn: NsqjsConnection) {
+      const writes: string[] = [];
+      const socket = {
+        writableCorked: 0,
+        destroyed: false,
+        cork: () => void (socket.writableCorked += 1),
+        uncork: () => void (socket.writableCorked = Math.max(0, socket.writableCorked - 1)),
+      };
+      Object.assign(conn, { conn: socket, write: (data: Buffer) => writes.push(`${String(data).trim()} corked ${socket.writableCorked}`) });
+      return { socket, writes };
+    }
+    const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
+    const nextTick = () => new Promise((resolve) => process.nextTick(resolve));
+
+    it('lets a lone message’s FIN leave at the end of its own turn, not a macrotask later (maxInFlight 1)', async () => {
+      const { conn, deliver } = subscriberWithConnection();
+      const { socket, writes } = withSocket(conn);
+      const message = deliver('0000000000000001');
+      await nextTick();
+      message.finish();
+      expect(writes).toEqual(['FIN 0000000000000001 corked 1']);
+      // Microtasks and ticks done, no macrotask yet: the FIN is on its way.
+      await Promise.resolve();
+      await nextTick();
+      expect(socket.writableCorked).toBe(0);
+    });
+
+    it('holds the socket until the next macrotask while other messages of the connection are unanswered: their FINs share a write', async () => {
+      const { conn, deliver } = subscriberWithConnection();
+      const { socket, writes } = withSocket(conn);
+      const first = deliver('0000000000000001');
+      const second = deliver('0000000000000002');
+      await nextTick();
+      first.finish();
+      await nextTick();
+      expect(socket.writableCorked).toBe(1);
+      second.finish();
+      expect(writes).toEqual(['FIN 0000000000000001 corked 1', 'FIN 0000000000000002 corked 1']);
+      await nextMacrotask();
+      expect(socket.writableCorked).toBe(0);
+    });
   });
 
   describe('forget', () => {
