@@ -183,16 +183,6 @@ export class NsqProducer {
   /** Copies the large bodies into slabs, released with the publish's outcome. */
   private hold(bodies: readonly Buffer[], done: NsqPublishCallback): { bodies: readonly Buffer[]; done: NsqPublishCallback } {
     const slabs = this.slabs;
-    if (bodies.length === 1) {
-      const { copy, slab } = slabs.hold(bodies[0]!);
-      return {
-        bodies: [copy],
-        done: (error) => {
-          slabs.release(slab, !error);
-          done(error);
-        },
-      };
-    }
     const held: NsqSlab[] = [];
     const copies = bodies.map((body) => {
       if (!NsqPublishSlabs.fits(body)) return body;
