@@ -4,7 +4,7 @@
  * with CPU time and GC counts per repetition. For A/B work on the publish path.
  *
  *   node --expose-gc dist/bench/test/bench/publish-probe.js [--size 65536] [--mode pipelined-100|pipelined-1000|serial]
- *     [--count 3000] [--reps 5] [--arms raw,ours,base,lib:NAME] [--lib-base .tmp/base/dist/esm/index.js]
+ *     [--count 3000] [--reps 5] [--arms raw,tuned,ours,base,lib:NAME] [--lib-base .tmp/base/dist/esm/index.js]
  *
  * `ours` is the library as built (`nestjs-transport-nsq`), `base` the build at
  * `--lib-base` (a copy of an earlier dist with its package.json), loaded side by
@@ -19,6 +19,7 @@ import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { Type } from '@nestjs/common';
 import { RawNsqjsArm } from './arms/raw-nsqjs.arm.js';
+import { RawNsqjsTunedArm } from './arms/raw-nsqjs-tuned.arm.js';
 import { startPublisherApp } from './arms/nest-apps.js';
 import type { BenchProducer, BenchTarget, PublishCallback } from './bench-arm.interface.js';
 import type { BenchPayload } from './bench-payloads.js';
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   const makers = new Map<string, Maker>();
   for (const id of armIds) {
     if (id === 'raw') makers.set(id, (target) => new RawNsqjsArm().createProducer(target));
+    else if (id === 'tuned') makers.set(id, (target) => new RawNsqjsTunedArm().createProducer(target));
     else if (id === 'ours') makers.set(id, await libraryMaker('nestjs-transport-nsq'));
     else if (id === 'base') makers.set(id, await libraryMaker(pathToFileURL(resolve(arg('--lib-base', '.tmp/base/dist/esm/index.js'))).href));
     else if (id.startsWith('lib:')) makers.set(id, await libraryMaker(pathToFileURL(resolve(`.tmp/${id.slice(4)}/dist/esm/index.js`)).href));
