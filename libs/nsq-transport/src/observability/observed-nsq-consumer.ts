@@ -61,6 +61,9 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   private readonly tallies = new Map<string, RouteTally>();
   /** The same, by route object: found per message without building a key. */
   private readonly routeTallies = new WeakMap<R, RouteTally>();
+  /** The route last looked up and its tally: a message's arrival and its handler run ask for the same one (no lookup the second time). */
+  private lastRoute: R | undefined;
+  private lastTally: RouteTally | undefined;
   private readonly deadLetterTopic: string | undefined;
   private readonly routeSpans = new WeakMap<R, RouteSpan>();
 
@@ -178,8 +181,11 @@ export class ObservedNsqConsumer<R extends NsqSubscriptionSpec = NsqSubscription
   }
 
   private routeTally(route: R): RouteTally {
+    if (route === this.lastRoute) return this.lastTally!;
     let tally = this.routeTallies.get(route);
     if (!tally) this.routeTallies.set(route, (tally = this.tallyOf(route.topic, route.channel)));
+    this.lastRoute = route;
+    this.lastTally = tally;
     return tally;
   }
 
