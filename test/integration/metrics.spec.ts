@@ -107,6 +107,35 @@ describe('metrics with OpenTelemetry', () => {
     });
   });
 
+  it('keeps the counts and durations of each subscription apart when their messages interleave', async () => {
+    const topics = ['metrics.interleaved.a', 'metrics.interleaved.b'] as const;
+    const recorder = recordMetrics();
+    const meterProvider = recorder.provider;
+    const server = await startConsumer(
+      topics.map((topic) => ({ topic, channel: 'worker' })),
+      { nsqdTcpAddresses: [nsqd().tcpAddress], metrics: { meterProvider } },
+    );
+    const client = await startClient({ nsqdTcpAddresses: [nsqd().tcpAddress], metrics: { meterProvider } });
+    try {
+      // a, b, a, b, a: 3 to one subscription, 2 to the other, one at a time so arrivals alternate between them.
+      for (let i = 0; i < 5; i += 1) {
+        await emit(client, topics[i % 2]!, { n: i });
+        await server.waitForDeliveries(i + 1);
+      }
+      const expected = [3, 2];
+      for (const [i, topic] of topics.entries()) {
+        const labels = { 'messaging.destination.name': topic, 'messaging.consumer.group.name': 'worker' };
+        await waitFor(async () => (await recorder.sum('nsq.messages.finished', labels)) === expected[i], { timeoutMs: 10_000, message: `${topic} not finished` });
+        expect(await recorder.sum('messaging.client.consumed.messages', labels)).toBe(expected[i]);
+        expect(await recorder.histogramCount('messaging.process.duration', { ...labels, 'messaging.nsq.outcome': 'finished' })).toBe(expected[i]);
+      }
+    } finally {
+      await server.close();
+      await client.close();
+      await recorder.close();
+    }
+  });
+
   it('uses the global meter provider with metrics: true, as it is when the server listens', async () => {
     const topic = 'metrics.global';
     const recorder = recordMetrics();

@@ -12,13 +12,18 @@
  * Each paced round also counts its garbage collections (perf_hooks `gc` entries). No figure is asserted.
  *
  *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N]
- *     [--arms off,sdk,on,sampled,metrics,noop] [--sizes 1024,100] [--out FILE] [--paced-only]
+ *     [--arms off,sdk,on,sampled,metrics,noop,meternoop] [--sizes 1024,100] [--out FILE] [--paced-only] [--base DIR]
+ *
+ * `meternoop` (not in the default arms): `metrics` on into the API's no-op meter, so it measures this package's own metrics code
+ * alone; `metrics` minus `meternoop` is what the SDK's instruments cost. `--base DIR` (a copy of the library's package.json and
+ * dist, e.g. of the commit before a change): every arm also runs on that build, right before or after the current one in each round
+ * (alternating), and gets a table of its own: an A/B of two builds on the same machine state.
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern } from '@nestjs/microservices';
-import { context, metrics, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { context, createNoopMeter, metrics, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -27,6 +32,7 @@ import { ClientNsq, ServerNsq, type ClientNsqOptions, type ServerNsqOptions } fr
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { NsqdNode } from '../../support/nsqd-node.js';
 import { payload } from '../bench-payloads.js';
@@ -53,6 +59,8 @@ interface Args {
   readonly sizes: readonly number[];
   /** Paced rounds only (no flat-out rounds, no warm-up at full speed): for a `--cpu-prof` of the budget's window. */
   readonly pacedOnly: boolean;
+  /** A base build of the library to A/B against (its package directory), if any. */
+  readonly base: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -69,6 +77,7 @@ function parseArgs(argv: readonly string[]): Args {
     arms: (value('arms')?.split(',') as Arm[] | undefined) ?? ARMS,
     sizes: value('sizes')?.split(',').map(Number) ?? [1024],
     pacedOnly: argv.includes('--paced-only'),
+    base: value('base'),
   };
 }
 
@@ -94,7 +103,7 @@ class IdleReader extends MetricReader {
   }
 }
 
-type Arm = 'off' | 'sdk' | 'on' | 'sampled' | 'metrics' | 'noop';
+type Arm = 'off' | 'sdk' | 'on' | 'sampled' | 'metrics' | 'noop' | 'meternoop';
 const ARMS: readonly Arm[] = ['off', 'sdk', 'on', 'sampled', 'metrics'];
 const LABEL: Record<Arm, string> = {
   off: 'off (default), no SDK',
@@ -103,6 +112,7 @@ const LABEL: Record<Arm, string> = {
   sampled: 'on, 10 % of traces sampled',
   metrics: 'metrics only',
   noop: 'tracing + metrics on, no tracer provider (API no-op tracer)',
+  meternoop: 'metrics only, into the API no-op meter (our code alone)',
 };
 
 interface Otel {
@@ -158,8 +168,15 @@ new PerformanceObserver((list) => {
 }).observe({ entryTypes: ['gc'] });
 
 /** One round: a fresh topic, server and client; emits `count` messages and times until the last one is handled. */
-async function round(nsqd: NsqdNode, arm: Arm, index: number, args: Args, otel: Otel, paced: boolean, size: number): Promise<RoundFigures> {
-  const topic = `bench.tracing.${arm}.${size}.${paced ? 'paced' : 'max'}.${index}`;
+/** The transport classes a round runs: this build's, or the base build's (`--base`). */
+interface Build {
+  readonly name: string;
+  readonly ClientNsq: typeof ClientNsq;
+  readonly ServerNsq: typeof ServerNsq;
+}
+
+async function round(nsqd: NsqdNode, arm: Arm, index: number, args: Args, otel: Otel, paced: boolean, size: number, build: Build): Promise<RoundFigures> {
+  const topic = `bench.tracing.${arm}.${build.name}.${size}.${paced ? 'paced' : 'max'}.${index}`;
   await nsqd.createTopic(topic);
   await nsqd.createChannel(topic, CHANNEL);
   installGlobals(arm, otel);
@@ -181,12 +198,19 @@ async function round(nsqd: NsqdNode, arm: Arm, index: number, args: Args, otel: 
   @Module({ controllers: [BenchController] })
   class BenchModule {}
 
-  const observability = arm === 'off' || arm === 'sdk' ? {} : arm === 'metrics' ? { metrics: true } : { tracing: true, metrics: true };
+  const observability =
+    arm === 'off' || arm === 'sdk'
+      ? {}
+      : arm === 'metrics'
+        ? { metrics: true }
+        : arm === 'meternoop'
+          ? { metrics: { meterProvider: { getMeter: () => createNoopMeter() } } }
+          : { tracing: true, metrics: true };
   const serverOptions: ServerNsqOptions = { nsqdTcpAddresses: [nsqd.tcpAddress], envelope: true, maxInFlight: args.window, ...observability };
   const clientOptions: ClientNsqOptions = { nsqdTcpAddresses: [nsqd.tcpAddress], envelope: true, ...observability };
-  const app = await NestFactory.createMicroservice(BenchModule, { strategy: new ServerNsq(serverOptions), logger: false });
+  const app = await NestFactory.createMicroservice(BenchModule, { strategy: new build.ServerNsq(serverOptions), logger: false });
   await app.listen();
-  const client = new ClientNsq(clientOptions);
+  const client = new build.ClientNsq(clientOptions);
   await client.connect();
   try {
     const cpuBefore = process.cpuUsage();
@@ -258,10 +282,10 @@ function median(values: readonly number[]): number {
 }
 
 type Figures = Record<Arm, RoundFigures[]>;
-const emptyFigures = (): Figures => ({ off: [], sdk: [], on: [], sampled: [], metrics: [], noop: [] });
+const emptyFigures = (): Figures => ({ off: [], sdk: [], on: [], sampled: [], metrics: [], noop: [], meternoop: [] });
 
 /** One size's table and summary. */
-function sizeSection(size: number, args: Args, flat: Figures, paced: Figures): string[] {
+function sizeSection(size: number, args: Args, flat: Figures, paced: Figures, build = ''): string[] {
   const arms = args.arms;
   const rate = (arm: Arm) => median(flat[arm].map((f) => f.rate));
   const cpu = (arm: Arm) => median(flat[arm].map((f) => f.cpuPerMessageUs));
@@ -273,7 +297,7 @@ function sizeSection(size: number, args: Args, flat: Figures, paced: Figures): s
   const rows = (arm: Arm) => flat[arm].map((f) => `${Math.round(f.rate).toLocaleString('en-US')} / ${f.cpuPerMessageUs.toFixed(1)}`).join(', ');
   const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
   return [
-    `### ${label} messages`,
+    `### ${label} messages${build}`,
     '',
     '| arm | paced: median CPU µs / message | vs off, SDK registered | vs off, no SDK | every paced round | paced: GCs per 1,000 messages / GC µs per message (medians) | flat out: median msg/s | flat out: median CPU µs / message | every flat-out round (msg/s / µs) |',
     '|---|---:|---:|---:|---|---:|---:|---:|---|',
@@ -302,30 +326,38 @@ async function main(): Promise<void> {
   const dataPath = await mkdtemp(join(tmpdir(), 'nsq-bench-tracing-'));
   const nsqd = await NsqdNode.start({ nodeId: 1, dataPath, args: ['--mem-queue-size=1000000', '--log-level=warn'] });
   const sections: string[] = [];
+  const builds: Build[] = [{ name: 'current', ClientNsq, ServerNsq }];
+  if (args.base) {
+    const base = (await import(pathToFileURL(join(resolve(args.base), 'dist/esm/index.js')).href)) as Pick<Build, 'ClientNsq' | 'ServerNsq'>;
+    builds.push({ name: 'base', ClientNsq: base.ClientNsq, ServerNsq: base.ServerNsq });
+  }
   try {
     for (const size of args.sizes) {
-      const flat = emptyFigures();
-      const paced = emptyFigures();
-      // One warm-up round per arm (JIT, connections), not counted.
-      for (const arm of args.arms) await round(nsqd, arm, -1, { ...args, count: Math.min(args.count, 2_000) }, otel, args.pacedOnly, size);
+      const figures = new Map(builds.map((build) => [build, { flat: emptyFigures(), paced: emptyFigures() }]));
+      // One warm-up round per arm and build (JIT, connections), not counted.
+      for (const arm of args.arms) for (const build of builds) await round(nsqd, arm, -1, { ...args, count: Math.min(args.count, 2_000) }, otel, args.pacedOnly, size, build);
       for (let i = 0; i < args.rounds; i++) {
-        // Alternate which arm goes first, so neither always runs on a warmer machine.
+        // Alternate which arm (and build) goes first, so neither always runs on a warmer machine.
         const order: Arm[] = i % 2 === 0 ? [...args.arms] : [...args.arms].reverse();
         for (const arm of order) {
-          if (!args.pacedOnly) {
-            const measured = await round(nsqd, arm, i, args, otel, false, size);
-            flat[arm].push(measured);
-            console.log(`${size} B round ${i + 1}/${args.rounds} ${arm} flat out: ${Math.round(measured.rate)} msg/s, ${measured.cpuPerMessageUs.toFixed(1)} µs CPU/message`);
+          for (const build of i % 2 === 0 ? builds : [...builds].reverse()) {
+            const { flat, paced } = figures.get(build)!;
+            const tag = builds.length > 1 ? ` [${build.name}]` : '';
+            if (!args.pacedOnly) {
+              const measured = await round(nsqd, arm, i, args, otel, false, size, build);
+              flat[arm].push(measured);
+              console.log(`${size} B round ${i + 1}/${args.rounds} ${arm}${tag} flat out: ${Math.round(measured.rate)} msg/s, ${measured.cpuPerMessageUs.toFixed(1)} µs CPU/message`);
+            }
+            const pacedRound = await round(nsqd, arm, i, args, otel, true, size, build);
+            paced[arm].push(pacedRound);
+            console.log(
+              `${size} B round ${i + 1}/${args.rounds} ${arm}${tag} at ${args.rate} msg/s: ${pacedRound.cpuPerMessageUs.toFixed(1)} µs CPU/message, ` +
+                `${pacedRound.gcPerThousand.toFixed(1)} GCs/1,000 messages, ${pacedRound.gcUsPerMessage.toFixed(1)} µs GC/message`,
+            );
           }
-          const pacedRound = await round(nsqd, arm, i, args, otel, true, size);
-          paced[arm].push(pacedRound);
-          console.log(
-            `${size} B round ${i + 1}/${args.rounds} ${arm} at ${args.rate} msg/s: ${pacedRound.cpuPerMessageUs.toFixed(1)} µs CPU/message, ` +
-              `${pacedRound.gcPerThousand.toFixed(1)} GCs/1,000 messages, ${pacedRound.gcUsPerMessage.toFixed(1)} µs GC/message`,
-          );
         }
       }
-      sections.push(...sizeSection(size, args, flat, paced));
+      for (const [build, { flat, paced }] of figures) sections.push(...sizeSection(size, args, flat, paced, builds.length > 1 ? ` (${build.name} build)` : ''));
     }
   } finally {
     installGlobals('off', otel);
