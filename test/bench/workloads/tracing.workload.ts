@@ -1,12 +1,12 @@
 /**
  * `npm run bench:tracing`: what OpenTelemetry tracing and metrics cost (issue 13). Self-contained:
  * its own nsqd, one Nest microservice (ServerNsq) and one ClientNsq in this process, both in
- * envelope mode, JSON messages (1 KiB by default). Five arms, interleaved round by round so all see
+ * envelope mode, JSON messages (1 KiB by default). Six arms, interleaved round by round so all see
  * the same machine: `off` (the default, no OpenTelemetry in the process), `sdk` (our options off, an
  * SDK registered globally and its context manager in use: the budget's baseline), `on` (tracing and
  * metrics on both sides, into that SDK: a TracerProvider with a BatchSpanProcessor whose exporter
  * drops the spans, a MeterProvider whose reader never exports), `sampled` (the same, 10 % of traces
- * recorded) and `metrics` (metrics alone). Each round emits `count` messages twice: paced at `rate`
+ * recorded), `metrics` (metrics alone) and `meternoop` (below). Each round emits `count` messages twice: paced at `rate`
  * msg/s (CPU per message: the cost) and flat out, `window` unacknowledged at a time (throughput).
  * Writes test/bench/results/tracing.md (keeping what follows its hand-written marker: the attribution of the cost).
  * Each paced round also counts its garbage collections (perf_hooks `gc` entries). No figure is asserted.
@@ -14,7 +14,7 @@
  *   node dist/bench/test/bench/workloads/tracing.workload.js [--count N] [--rounds N] [--rate N] [--window N]
  *     [--arms off,sdk,on,sampled,metrics,noop,meternoop] [--sizes 1024,100] [--out FILE] [--paced-only] [--base DIR]
  *
- * `meternoop` (not in the default arms): `metrics` on into the API's no-op meter, so it measures this package's own metrics code
+ * `meternoop`: `metrics` on into the API's no-op meter, so it measures this package's own metrics code
  * alone; `metrics` minus `meternoop` is what the SDK's instruments cost. `--base DIR` (a copy of the library's package.json and
  * dist, e.g. of the commit before a change): every arm also runs on that build, right before or after the current one in each round
  * (alternating), and gets a table of its own: an A/B of two builds on the same machine state.
@@ -104,7 +104,7 @@ class IdleReader extends MetricReader {
 }
 
 type Arm = 'off' | 'sdk' | 'on' | 'sampled' | 'metrics' | 'noop' | 'meternoop';
-const ARMS: readonly Arm[] = ['off', 'sdk', 'on', 'sampled', 'metrics'];
+const ARMS: readonly Arm[] = ['off', 'sdk', 'on', 'sampled', 'metrics', 'meternoop'];
 const LABEL: Record<Arm, string> = {
   off: 'off (default), no SDK',
   sdk: 'off, SDK registered',
