@@ -72,9 +72,15 @@ export class NsqjsLeanMessage {
 
   finish(): void {
     if (this.hasResponded) return;
+    // Byte by byte: for 21 bytes, `write('FIN ')` and `copy()` (native calls, argument checks) cost several
+    // times the loop.
     const frame = Buffer.allocUnsafe(FIN_BYTES);
-    frame.write('FIN ', 0, 'latin1');
-    this.rawMessage.copy(frame, 4, ID_START, ID_END);
+    const raw = this.rawMessage;
+    frame[0] = 0x46; // F
+    frame[1] = 0x49; // I
+    frame[2] = 0x4e; // N
+    frame[3] = 0x20;
+    for (let i = 0; i < ID_END - ID_START; i++) frame[4 + i] = raw[ID_START + i]!;
     frame[FIN_BYTES - 1] = 0x0a;
     this.respond(FINISH, frame);
   }
