@@ -65,8 +65,10 @@ class Arm implements BenchArm {
     const enveloped = this.envelope && this.fillAs !== 'raw';
     const client = new ClientNsq({ nsqdTcpAddresses: [target.nsqdTcpAddress], ...(enveloped ? { envelope: true } : {}) });
     try {
-      for (let seq = 0; seq < count; seq += 500) {
-        const batch = Array.from({ length: Math.min(500, count - seq) }, (_, i) => payload(size + this.extraBytes, seq + i));
+      // nsqd's --max-body-size is 5 MiB: an MPUB of at most 4 MiB.
+      const per = Math.max(1, Math.min(500, Math.floor((4 * 1024 * 1024) / (size + this.extraBytes + 200))));
+      for (let seq = 0; seq < count; seq += per) {
+        const batch = Array.from({ length: Math.min(per, count - seq) }, (_, i) => payload(size + this.extraBytes, seq + i));
         const builder = new NsqRecordBuilder<BenchPayload>().setBatch(batch);
         if (enveloped && this.fillAs !== 'no-headers') builder.setHeaders(HEADERS);
         await lastValueFrom(client.emit(topic, builder.build()), { defaultValue: undefined });
