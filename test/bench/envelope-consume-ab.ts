@@ -6,7 +6,9 @@
  * median msg/s and this process's CPU µs per message, and per build the
  * envelope / raw ratios of each repetition. Writes only under `--out`.
  *
- *   node --expose-gc dist/bench/test/bench/envelope-consume-ab.js --out .tmp/ab [--baseline DIR] [--reps N] [--size 1024] [--count 60000] [--arms new-raw,new-env]
+ *   node --expose-gc dist/bench/test/bench/envelope-consume-ab.js --out .tmp/ab [--baseline DIR] [--reps N] [--size 1024] [--count 60000] [--mif 100] [--arms new-raw,new-env]
+ *
+ * `--arms raw-tuned,new-raw,base-raw` measures against issue 16's baseline (raw nsqjs + cork).
  */
 import { lastValueFrom } from 'rxjs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -20,11 +22,19 @@ import { payload, type BenchPayload } from './bench-payloads.js';
 import { summarize } from './bench-stats.js';
 import { startConsumerApp } from './arms/nest-apps.js';
 import { runConsumeMeasured } from './workloads/consume.workload.js';
+import { RawNsqjsTunedArm } from './arms/raw-nsqjs-tuned.arm.js';
 import { NsqdNode } from '../support/nsqd-node.js';
 
 const HEADERS = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tenant: 'acme' };
 const CHANNEL = 'bench';
 type Library = typeof ours;
+
+/** Raw nsqjs + cork (issue 16's baseline), its channel filled with raw bodies by this build's client. */
+class RawTunedArm extends RawNsqjsTunedArm {
+  fill(target: BenchTarget, topic: string, size: number, count: number): Promise<void> {
+    return new Arm('raw-tuned', '', ours, false).fill(target, topic, size, count);
+  }
+}
 
 class Arm implements BenchArm {
   constructor(
@@ -55,8 +65,10 @@ class Arm implements BenchArm {
     const enveloped = this.envelope && this.fillAs !== 'raw';
     const client = new ClientNsq({ nsqdTcpAddresses: [target.nsqdTcpAddress], ...(enveloped ? { envelope: true } : {}) });
     try {
-      for (let seq = 0; seq < count; seq += 500) {
-        const batch = Array.from({ length: Math.min(500, count - seq) }, (_, i) => payload(size + this.extraBytes, seq + i));
+      // nsqd's --max-body-size is 5 MiB: an MPUB of at most 4 MiB.
+      const per = Math.max(1, Math.min(500, Math.floor((4 * 1024 * 1024) / (size + this.extraBytes + 200))));
+      for (let seq = 0; seq < count; seq += per) {
+        const batch = Array.from({ length: Math.min(per, count - seq) }, (_, i) => payload(size + this.extraBytes, seq + i));
         const builder = new NsqRecordBuilder<BenchPayload>().setBatch(batch);
         if (enveloped && this.fillAs !== 'no-headers') builder.setHeaders(HEADERS);
         await lastValueFrom(client.emit(topic, builder.build()), { defaultValue: undefined });
@@ -92,8 +104,9 @@ async function main(): Promise<void> {
   const reps = Number(flag(argv, '--reps') ?? 5);
   const size = Number(flag(argv, '--size') ?? 1024);
   const count = Number(flag(argv, '--count') ?? 60_000);
+  const mif = Number(flag(argv, '--mif') ?? 100);
   const baselineDir = flag(argv, '--baseline');
-  let arms = [new Arm('new-raw', 'this build, raw', ours, false), new Arm('new-env', 'this build, envelope', ours, true)];
+  let arms: Array<BenchArm & { fill(target: BenchTarget, topic: string, size: number, count: number): Promise<void> }> = [new Arm('new-raw', 'this build, raw', ours, false), new Arm('new-env', 'this build, envelope', ours, true)];
   if (baselineDir) {
     const lib = (await import(pathToFileURL(join(resolve(baselineDir), 'dist/esm/index.js')).href)) as Library;
     arms.push(new Arm('base-raw', 'baseline, raw', lib, false), new Arm('base-env', 'baseline, envelope', lib, true));
@@ -103,7 +116,8 @@ async function main(): Promise<void> {
   // Envelope mode on raw bodies (the mode's cost without a header to read), and on envelopes without headers.
   arms.push(new Arm('new-envraw', 'this build, envelope mode, raw bodies', ours, true, 0, 'raw'));
   arms.push(new Arm('new-env0', 'this build, envelope mode, envelopes without headers', ours, true, 0, 'no-headers'));
-  const only = flag(argv, '--arms') ?? arms.filter((a) => !['new-rawbig', 'new-envraw', 'new-env0'].includes(a.id)).map((a) => a.id).join(',');
+  arms.push(new RawTunedArm());
+  const only = flag(argv, '--arms') ?? arms.filter((a) => !['new-rawbig', 'new-envraw', 'new-env0', 'raw-tuned'].includes(a.id)).map((a) => a.id).join(',');
   arms = arms.filter((a) => only.split(',').includes(a.id));
   // --profile DIR: a CPU profile of each measured drain only (not the fill), one file per arm and repetition.
   const profileDir = flag(argv, '--profile');
@@ -142,7 +156,7 @@ async function main(): Promise<void> {
         global.gc?.();
         if (session) await session.post('Profiler.start');
         const nsqdBefore = await processCpuMicros(nsqdPid);
-        const m = await runConsumeMeasured(arm, target, t, CHANNEL, count, 100);
+        const m = await runConsumeMeasured(arm, target, t, CHANNEL, count, mif);
         nsqdCpu[arm.id]!.push(((await processCpuMicros(nsqdPid)) - nsqdBefore) / count);
         if (session) {
           const { profile } = await session.post('Profiler.stop');
@@ -159,7 +173,7 @@ async function main(): Promise<void> {
     await nsqd.stop();
   }
   const med = (v: number[]) => summarize(v).median;
-  const lines = [`size ${size}, count ${count}, reps ${reps}, load ${loadBefore.map((l) => l.toFixed(2)).join('/')} → ${loadavg().map((l) => l.toFixed(2)).join('/')}`];
+  const lines = [`size ${size}, maxInFlight ${mif}, count ${count}, reps ${reps}, load ${loadBefore.map((l) => l.toFixed(2)).join('/')} → ${loadavg().map((l) => l.toFixed(2)).join('/')}`];
   for (const arm of arms) lines.push(`${arm.id.padEnd(9)} median ${med(rate[arm.id]!).toFixed(0)} msg/s, ${med(cpu[arm.id]!).toFixed(2)} µs/msg  nsqd ${med(nsqdCpu[arm.id]!).toFixed(2)} µs/msg  (rates ${rate[arm.id]!.map((r) => r.toFixed(0)).join(' ')}; cpu ${cpu[arm.id]!.map((c) => c.toFixed(2)).join(' ')})`);
   for (const build of ['new', 'base']) {
     const env = rate[`${build}-env`];
@@ -173,6 +187,14 @@ async function main(): Promise<void> {
     const r = rate['new-env'].map((x, i) => x / rate['base-env']![i]!);
     const c = cpu['new-env']!.map((x, i) => x - cpu['base-env']![i]!);
     lines.push(`new-env/base-env rate median ${med(r).toFixed(3)} (${r.map((x) => x.toFixed(3)).join(' ')}); CPU diff median ${med(c).toFixed(2)} µs/msg`);
+  }
+  for (const id of ['new-raw', 'base-raw']) {
+    const ours = rate[id];
+    const tuned = rate['raw-tuned'];
+    if (!ours?.length || !tuned?.length) continue;
+    const r = ours.map((x, i) => x / tuned[i]!);
+    const c = cpu[id]!.map((x, i) => x - cpu['raw-tuned']![i]!);
+    lines.push(`${id}/raw-tuned rate median ${med(r).toFixed(3)} (min ${Math.min(...r).toFixed(3)} max ${Math.max(...r).toFixed(3)}); CPU diff median ${med(c).toFixed(2)} µs/msg`);
   }
   await mkdir(resolve(out), { recursive: true });
   await writeFile(join(resolve(out), 'envelope-consume-ab.txt'), `${lines.join('\n')}\n`);

@@ -18,10 +18,12 @@ export interface NsqFrame {
  * stream cannot be resynchronised: it throws NsqProtocolError and the
  * connection must be dropped.
  *
- * Chunks are kept as they arrive and joined only when a frame spans them, so a
- * socket read holding many small frames costs no copy, and a large frame
- * arriving in many reads is copied once (nsqjs concatenates its whole buffer
- * on every read).
+ * Chunks are kept as they arrive; a frame that spans them is copied alone into
+ * a buffer of its own, so a socket read holding many small frames costs no
+ * copy, the frame split between two reads costs a copy of itself (not of the
+ * whole next read), and a large frame arriving in many reads is copied once
+ * (nsqjs concatenates its whole buffer on every read: every byte copied at
+ * least once).
  */
 export class NsqFrameReader {
   private chunks: Buffer[] = [];
@@ -45,15 +47,19 @@ export class NsqFrameReader {
   /** The next complete frame, or undefined until more bytes arrive. */
   next(): NsqFrame | undefined {
     if (this.unread < 4) return undefined;
-    if (this.chunks[0]!.length - this.offset < 4) this.join();
-    const size = this.chunks[0]!.readInt32BE(this.offset);
+    const size = this.peekSize();
     if (size < 4 || size > this.maxFrameBytes) {
       throw this.violation(`a frame size of ${size} bytes (expected 4..${this.maxFrameBytes})`);
     }
     if (this.unread < 4 + size) return undefined;
-    if (this.chunks[0]!.length - this.offset < 4 + size) this.join();
-    const head = this.chunks[0]!;
-    const start = this.offset;
+    let head = this.chunks[0]!;
+    let start = this.offset;
+    // A frame split over reads is copied alone (its own bytes, not the rest of the read that completes it).
+    const split = head.length - start < 4 + size;
+    if (split) {
+      head = this.gather(4 + size);
+      start = 0;
+    }
     const type = head.readInt32BE(start + 4);
     if (type !== NSQ_FRAME_TYPE.response && type !== NSQ_FRAME_TYPE.error && type !== NSQ_FRAME_TYPE.message) {
       throw this.violation(`an unknown frame type ${type}`);
@@ -68,11 +74,13 @@ export class NsqFrameReader {
       }
     }
     const data = head.subarray(start + 8, start + 4 + size);
-    this.offset += 4 + size;
     this.unread -= 4 + size;
-    if (this.offset === head.length) {
-      this.chunks.shift();
-      this.offset = 0;
+    if (!split) {
+      this.offset += 4 + size;
+      if (this.offset === head.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
     }
     return { type, data };
   }
@@ -99,6 +107,43 @@ export class NsqFrameReader {
 
   private violation(what: string): NsqProtocolError {
     return new NsqProtocolError(`nsqd at ${this.address} sent ${what}; dropping the connection`, this.address);
+  }
+
+  /** The next frame's size field (4 bytes, possibly split over chunks); at least 4 bytes are unread. */
+  private peekSize(): number {
+    const head = this.chunks[0]!;
+    if (head.length - this.offset >= 4) return head.readInt32BE(this.offset);
+    let size = 0;
+    let chunk = 0;
+    let at = this.offset;
+    for (let read = 0; read < 4; ) {
+      const bytes = this.chunks[chunk]!;
+      if (at >= bytes.length) {
+        chunk += 1;
+        at = 0;
+        continue;
+      }
+      size = (size << 8) | bytes[at++]!;
+      read += 1;
+    }
+    return size | 0;
+  }
+
+  /** Copies the next `bytes` bytes (all unread) into a buffer of their own and consumes them from the chunks. */
+  private gather(bytes: number): Buffer {
+    const out = Buffer.allocUnsafe(bytes);
+    for (let filled = 0; filled < bytes; ) {
+      const chunk = this.chunks[0]!;
+      const take = Math.min(chunk.length - this.offset, bytes - filled);
+      chunk.copy(out, filled, this.offset, this.offset + take);
+      filled += take;
+      this.offset += take;
+      if (this.offset === chunk.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    }
+    return out;
   }
 
   private join(): void {

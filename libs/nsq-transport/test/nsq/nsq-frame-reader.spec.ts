@@ -66,6 +66,26 @@ describe('NsqFrameReader', () => {
     expect((error as NsqProtocolError).address).toBe('nsqd:4150');
   });
 
+  it('copies a frame split between reads alone: the frames after it stay views of the read they came in', () => {
+    const bytes = Buffer.concat([message('first'), message('second'), message('third')]);
+    const cut = message('first').length + 7;
+    // Buffer.alloc: not a slice of Node's shared pool, so its ArrayBuffer is its own.
+    const later = Buffer.alloc(bytes.length - cut);
+    bytes.copy(later, 0, cut);
+    const reader = new NsqFrameReader(1024, 'nsqd:4150');
+    reader.push(Buffer.from(bytes.subarray(0, cut)));
+    expect(reader.next()?.data.subarray(26).toString()).toBe('first');
+    expect(reader.next()).toBeUndefined();
+    reader.push(later);
+    const split = reader.next()!;
+    const after = reader.next()!;
+    expect([split.data.subarray(26).toString(), after.data.subarray(26).toString()]).toEqual(['second', 'third']);
+    expect(split.data.buffer).not.toBe(later.buffer);
+    expect(after.data.buffer).toBe(later.buffer);
+    expect(reader.next()).toBeUndefined();
+    expect(reader.pendingBytes).toBe(0);
+  });
+
   it('hands over what it has not read, and is empty afterwards', () => {
     const reader = new NsqFrameReader(1024, 'nsqd:4150');
     reader.push(Buffer.concat([frame(0, 'OK'), Buffer.from([1, 2, 3])]));

@@ -2,6 +2,7 @@ import { Reader, type Message } from 'nsqjs';
 import { CLOSE_GRACE_MS, guardNsqjsConnection } from './nsqjs-connection-guard.js';
 import type { NsqjsReaderConfig } from './nsqjs-config.js';
 import type { NsqjsConnection } from './nsqjs-internals.js';
+import { FIN_BATCH, NsqjsFinBatch } from './nsqjs-lean-message.js';
 import { markNsqjsMessageAnswered } from './nsqjs-message.js';
 import { NsqjsRdyController } from './nsqjs-rdy-controller.js';
 
@@ -124,6 +125,7 @@ export class NsqjsSubscriber extends Reader {
   registerConnectionListeners(conn: NsqjsConnection): void {
     // Called by connectToNSQD before the connection opens its socket.
     guardNsqjsConnection(conn, this.setup.policy);
+    installFinBatch(conn);
     this.open.add(conn);
     conn.once('closed', () => this.open.delete(conn));
     (Reader.prototype as unknown as ReaderInternals).registerConnectionListeners.call(this, conn);
@@ -164,4 +166,25 @@ export class NsqjsSubscriber extends Reader {
       this.hooks.onUnsubscribed(address);
     });
   }
+}
+
+/**
+ * Gives a reader connection a {@link NsqjsFinBatch}: its lean messages' FINs
+ * leave in one write per turn. Every other write (RDY, REQ, TOUCH; nsqjs's
+ * NOP) and the close (whose CLS the guard writes past `write`) first write the
+ * FINs pending, so nothing overtakes a FIN given before it.
+ */
+function installFinBatch(conn: NsqjsConnection): void {
+  const write = conn.write.bind(conn);
+  const close = conn.close.bind(conn);
+  const batch = new NsqjsFinBatch(write);
+  (conn as NsqjsConnection & { [FIN_BATCH]?: NsqjsFinBatch })[FIN_BATCH] = batch;
+  conn.write = (data) => {
+    batch.flush();
+    write(data);
+  };
+  conn.close = () => {
+    batch.flush();
+    close();
+  };
 }
