@@ -97,10 +97,7 @@ export class NsqFrameReader {
    */
   takeRemainder(): Buffer | undefined {
     if (this.unread === 0) return undefined;
-    this.join();
-    const rest = this.chunks[0]!.subarray(this.offset);
-    this.chunks = [];
-    this.offset = 0;
+    const rest = this.gather(this.unread);
     this.unread = 0;
     return rest;
   }
@@ -144,12 +141,5 @@ export class NsqFrameReader {
       }
     }
     return out;
-  }
-
-  private join(): void {
-    const first = this.chunks[0]!;
-    const joined = Buffer.concat([first.subarray(this.offset), ...this.chunks.slice(1)], this.unread);
-    this.chunks = [joined];
-    this.offset = 0;
   }
 }

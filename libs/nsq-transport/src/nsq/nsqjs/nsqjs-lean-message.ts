@@ -145,15 +145,10 @@ export class NsqjsLeanMessage {
   finish(): void {
     if (this.hasResponded) return;
     const batch = this.conn[FIN_BATCH];
-    if (batch) {
-      this.hasResponded = true;
-      if (this.trackTimeoutId) clearTimeout(this.trackTimeoutId);
-      this.trackTimeoutId = null;
-      batch.add(this.rawMessage);
-      this.conn.emit('finished');
-      return;
-    }
-    this.respond(FINISH, finFrame(this.rawMessage));
+    if (!batch) return this.respond(FINISH, finFrame(this.rawMessage));
+    this.answered();
+    batch.add(this.rawMessage);
+    this.conn.emit('finished');
   }
 
   requeue(delay = this.requeueDelay, backoff = true): void {
@@ -169,14 +164,17 @@ export class NsqjsLeanMessage {
     this.respond(TOUCH, Buffer.from(`TOUCH ${this.id}\n`, 'latin1'));
   }
 
+  /** A FIN or REQ was given: no other answer, and the message's timeout no longer tracked. */
+  private answered(): void {
+    this.hasResponded = true;
+    if (this.trackTimeoutId) clearTimeout(this.trackTimeoutId);
+    this.trackTimeoutId = null;
+  }
+
   respond(responseType: number, wireData: Buffer): void {
     if (this.hasResponded) return;
     if (responseType === TOUCH) this.lastTouched = Date.now();
-    else {
-      this.hasResponded = true;
-      if (this.trackTimeoutId) clearTimeout(this.trackTimeoutId);
-      this.trackTimeoutId = null;
-    }
+    else this.answered();
     // FINs waiting in the connection's batch go first: the wire keeps the order answers were given in.
     this.conn[FIN_BATCH]?.flush();
     // Answers given outside the socket read that brought them (a responder FINs once its reply is acknowledged,
