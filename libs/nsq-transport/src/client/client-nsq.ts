@@ -305,7 +305,12 @@ class EmitOutcome<T> extends Observable<T> {
     private readonly pattern: unknown,
     private readonly logger: Logger,
   ) {
-    super((subscriber) => this.join(subscriber));
+    // One function for every outcome: rxjs calls it with the Observable as `this`, so no closure per emit.
+    super(EmitOutcome.onSubscribe);
+  }
+
+  private static onSubscribe(this: Observable<unknown>, subscriber: Subscriber<unknown>): void {
+    (this as EmitOutcome<unknown>).join(subscriber);
   }
 
   /** The producer's callback: nsqd's answer, or why nothing was stored. */
