@@ -305,11 +305,19 @@ class EmitOutcome<T> extends Observable<T> {
     private readonly pattern: unknown,
     private readonly logger: Logger,
   ) {
-    super((subscriber) => this.join(subscriber));
+    // One function for every outcome: rxjs calls it with the Observable as `this`, so no closure per emit.
+    super(EmitOutcome.onSubscribe);
+  }
+
+  private static onSubscribe(this: Observable<unknown>, subscriber: Subscriber<unknown>): void {
+    (this as EmitOutcome<unknown>).join(subscriber);
   }
 
   /** The producer's callback: nsqd's answer, or why nothing was stored. */
-  readonly settle = (error?: Error | null): void => {
+  // Bound, not an arrow: an arrow field is a closure plus a context holding `this`, twice the memory, and it lives until nsqd answers.
+  readonly settle: (error?: Error | null) => void = this.finish.bind(this);
+
+  private finish(error?: Error | null): void {
     if (this.state !== 0) return;
     this.state = error ? 2 : 1;
     this.error = error;
@@ -318,7 +326,7 @@ class EmitOutcome<T> extends Observable<T> {
     if (waiting) this.deliver(waiting);
     if (others) for (const subscriber of others) this.deliver(subscriber);
     if (error && !this.observed) queueMicrotask(() => this.reportIfUnobserved());
-  };
+  }
 
   private join(subscriber: Subscriber<T>): void {
     this.observed = true;

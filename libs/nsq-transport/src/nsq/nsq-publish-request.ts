@@ -59,14 +59,15 @@ export function buildPublishRequest(
   const prefix = envelopePrefix(topic, record?.options.headers, delayMs, settings.envelope, extra);
   // The built-in JSON codec (not a subclass, which may override serialize()) hands its text to the envelope.
   const textual = prefix !== undefined && serializer.constructor === NsqJsonSerializer ? (serializer as NsqJsonSerializer) : undefined;
-  const encoded: NsqBody[] = [];
+  // Arrays of their final length: an empty array's first push allocates room for 17 (a few hundred bytes per emit).
+  const encoded = new Array<NsqBody | Promise<NsqBody>>(payloads.length);
   let asynchronous = false;
-  for (const payload of payloads) {
-    const body = textual ? encodeText(textual, payload, topic) : encode(serializer, payload, topic);
+  for (let i = 0; i < payloads.length; i++) {
+    const body = textual ? encodeText(textual, payloads[i], topic) : encode(serializer, payloads[i], topic);
     if (isThenable(body)) asynchronous = true;
-    encoded.push(body as NsqBody);
+    encoded[i] = body;
   }
-  if (!asynchronous) return checkBodies(topic, encoded, delayMs, settings, prefix);
+  if (!asynchronous) return checkBodies(topic, encoded as NsqBody[], delayMs, settings, prefix);
   return Promise.all(encoded).then(
     (bodies) => checkBodies(topic, bodies, delayMs, settings, prefix),
     (error: unknown) => {
@@ -96,17 +97,17 @@ function envelopePrefix(topic: string, recordHeaders: NsqHeaders | undefined, de
 }
 
 function checkBodies(topic: string, encoded: readonly NsqBody[], delayMs: number, limits: PublishSettings, prefix: Buffer | undefined): NsqPublishRequest {
-  const bodies: Buffer[] = [];
+  const bodies = new Array<Buffer>(encoded.length);
   let total = 0;
-  for (const encodedBody of encoded) {
-    const body = prefix ? envelopeBody(prefix, encodedBody, topic) : toBuffer(encodedBody, topic);
+  for (let i = 0; i < encoded.length; i++) {
+    const body = prefix ? envelopeBody(prefix, encoded[i]!, topic) : toBuffer(encoded[i], topic);
     if (body.length === (prefix?.length ?? 0)) throw new InvalidNsqMessageError(`an empty message body cannot be published (topic "${topic}")`, topic);
     if (body.length > limits.maxMessageSize) {
       throw new InvalidNsqMessageError(`message body of ${body.length} bytes exceeds maxMessageSize ${limits.maxMessageSize} (topic "${topic}")`, topic);
     }
     // MPUB frames each body with a 4-byte size, counted by nsqd's --max-body-size.
     total += body.length + 4;
-    bodies.push(body);
+    bodies[i] = body;
   }
   if (bodies.length > 1 && total + 4 > limits.maxBatchBytes) {
     throw new InvalidNsqMessageError(`batch of ${bodies.length} messages (${total + 4} bytes) exceeds maxBatchBytes ${limits.maxBatchBytes} (topic "${topic}")`, topic);

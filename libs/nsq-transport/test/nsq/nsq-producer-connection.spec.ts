@@ -3,7 +3,7 @@ import type { NsqCommand } from '../../../../test/support/nsq-frames.js';
 import { waitFor } from '../../../../test/support/wait-for.js';
 import { NsqUnavailableError } from '../../src/errors/nsq-unavailable.error.js';
 import { NsqUnconfirmedError } from '../../src/errors/nsq-unconfirmed.error.js';
-import { encodePublishChunks, encodePublishFrame, NsqProducerConnection, ZERO_COPY_BODY_BYTES, type OutboundPublish } from '../../src/nsq/nsq-producer-connection.js';
+import { encodePublishChunks, encodePublishFrame, InFlightPublishes, NsqProducerConnection, ZERO_COPY_BODY_BYTES, type OutboundPublish } from '../../src/nsq/nsq-producer-connection.js';
 import { toNsqjsConnectionConfig } from '../../src/nsq/nsqjs/index.js';
 import { resolveConnectionOptions } from '../../src/options/resolve-connection-options.js';
 
@@ -217,5 +217,48 @@ describe('NsqProducerConnection against a scripted nsqd', () => {
     connection.close();
     const late = publish([Buffer.alloc(10)]);
     expect(late.outcome()).toBe(NsqUnavailableError.name);
+  });
+});
+
+describe('InFlightPublishes', () => {
+  const publish = (topic: string): OutboundPublish => ({ topic, bodies: [], delayMs: 0, deadline: 0, coalesced: false, settle: () => undefined });
+
+  it('keeps publishes oldest first and removes any of them once', () => {
+    const queue = new InFlightPublishes();
+    const [a, b, c] = [publish('a'), publish('b'), publish('c')];
+    queue.add(a);
+    queue.add(b);
+    queue.add(c);
+    expect(queue.first).toBe(a);
+    expect(queue.delete(b)).toBe(true);
+    expect(queue.delete(b)).toBe(false);
+    expect(queue.toArray()).toEqual([a, c]);
+    expect(queue.delete(a)).toBe(true);
+    expect(queue.first).toBe(c);
+    expect(queue.size).toBe(1);
+    expect(queue.delete(c)).toBe(true);
+    expect(queue.first).toBeUndefined();
+    expect(queue.size).toBe(0);
+  });
+
+  it('matches a plain list over thousands of writes and answers, mostly oldest first', () => {
+    const queue = new InFlightPublishes();
+    const model: OutboundPublish[] = [];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (let i = 0; i < 5000; i++) {
+      const p = publish(String(i));
+      queue.add(p);
+      model.push(p);
+      if (next() % 4 !== 0 && model.length > 0) {
+        // Usually the oldest (nsqd answers in order); now and then one further in (an expired publish's late answer).
+        const at = next() % 10 === 0 ? next() % model.length : 0;
+        expect(queue.delete(model[at]!)).toBe(true);
+        model.splice(at, 1);
+      }
+    }
+    expect(queue.toArray()).toEqual(model);
+    expect(queue.size).toBe(model.length);
+    expect(queue.first).toBe(model[0]);
   });
 });
