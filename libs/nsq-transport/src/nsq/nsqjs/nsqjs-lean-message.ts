@@ -175,8 +175,7 @@ export class NsqjsLeanMessage {
     if (this.hasResponded) return;
     if (responseType === TOUCH) this.lastTouched = Date.now();
     else this.answered();
-    // FINs waiting in the connection's batch go first: the wire keeps the order answers were given in.
-    this.conn[FIN_BATCH]?.flush();
+    // FINs waiting in the connection's batch go first: its `write` (nsqjs-subscriber's installFinBatch) writes them.
     // Answers given outside the socket read that brought them (a responder FINs once its reply is acknowledged,
     // on another socket's read) leave together at the end of the turn, not one write each.
     const socket = this.conn.conn;
