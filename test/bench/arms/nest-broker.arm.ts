@@ -13,11 +13,31 @@ export interface NestBrokerSpec {
   readonly address: string;
   /** Client and server options for one topic (a fresh topic per cell: RabbitMQ needs a queue per topic). */
   options(topic: string): Record<string, unknown>;
+  /**
+   * Why the broker, left at its defaults, cannot carry `window` messages of
+   * `size` bytes outstanding (the cell then reads "n/a" with this reason if it
+   * fails); undefined when it can.
+   */
+  limit?(size: number, window: number): string | undefined;
 }
+
+/** Redis's default `client-output-buffer-limit pubsub 32mb 8mb 60`: the hard limit on what waits for one subscriber. */
+const REDIS_PUBSUB_HARD_LIMIT = 32 * 1024 * 1024;
 
 export const NEST_BROKERS: readonly NestBrokerSpec[] = [
   { id: 'nats', label: 'Nest NATS transport', transport: Transport.NATS, address: '127.0.0.1:4222', options: () => ({ servers: ['nats://127.0.0.1:4222'] }) },
-  { id: 'redis', label: 'Nest Redis transport', transport: Transport.REDIS, address: '127.0.0.1:6379', options: () => ({ host: '127.0.0.1', port: 6379 }) },
+  {
+    id: 'redis',
+    label: 'Nest Redis transport',
+    transport: Transport.REDIS,
+    address: '127.0.0.1:6379',
+    options: () => ({ host: '127.0.0.1', port: 6379 }),
+    // Nest's Redis transport has no flow control: everything emitted waits in Redis's buffer for the subscriber.
+    limit: (size, window) =>
+      size * window > REDIS_PUBSUB_HARD_LIMIT
+        ? `Redis closes a pub/sub subscriber whose output buffer passes 32 MB (its default client-output-buffer-limit), and ${window} outstanding × ${size} B is ${Math.round((size * window) / 2 ** 20)} MiB`
+        : undefined,
+  },
   {
     id: 'rmq',
     label: 'Nest RabbitMQ transport',

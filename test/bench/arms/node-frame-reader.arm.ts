@@ -1,5 +1,6 @@
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import type { ArmWorkload, BenchArm, BenchConsumer, BenchConsumerSpec, BenchProducer, BenchTarget } from '../bench-arm.interface.js';
+import type { ArmWorkload, BenchArm, BenchConsumer, BenchConsumerSpec, BenchProducer, BenchTarget, PublishCallback } from '../bench-arm.interface.js';
 import type { BenchPayload } from '../bench-payloads.js';
 import { splitAddress, withDeadline } from './arm-helpers.js';
 
@@ -26,20 +27,77 @@ function finFrames(ids: readonly Buffer[]): Buffer {
   return out;
 }
 
+/** `PUB <topic>\n` + size + body, in one buffer. */
+function pubFrame(topic: string, body: string): Buffer {
+  const head = `PUB ${topic}\n`;
+  const bodyLength = Buffer.byteLength(body);
+  const out = Buffer.allocUnsafe(head.length + 4 + bodyLength);
+  let at = out.write(head, 0, 'latin1');
+  at = out.writeUInt32BE(bodyLength, at);
+  out.write(body, at);
+  return out;
+}
+
 /**
  * The Node ceiling for a consumer (diagnostic only, never a product): one
  * socket speaking the NSQ protocol directly, no nsqjs, no Nest. It parses
  * frames in place, JSON-decodes each body like every arm, and writes all the
  * FINs of one socket read in one write. RDY is set once (nsqd keeps it until
  * changed). What remains is the cost Node itself puts on the consume path.
+ *
+ * For the latency cells it also publishes the same way (one PUB per message
+ * on its own socket, written at once, nsqd's OKs matched in order): the
+ * emit → handler floor of Node and nsqd, which no NSQ client in Node can go
+ * under.
  */
 export class NodeFrameReaderArm implements BenchArm {
   readonly id = 'frames';
   readonly label = 'minimal Node frame reader (diagnostic)';
-  readonly workloads: ReadonlySet<ArmWorkload> = new Set(['consume']);
+  readonly workloads: ReadonlySet<ArmWorkload> = new Set(['consume', 'latency']);
 
-  createProducer(): Promise<BenchProducer> {
-    return Promise.reject(new Error('the frame reader arm only consumes'));
+  async createProducer(target: BenchTarget): Promise<BenchProducer> {
+    const [host, port] = splitAddress(target.nsqdTcpAddress);
+    const socket = connect({ host, port, noDelay: true });
+    await withDeadline(once(socket, 'connect'), 10_000, 'frame writer connected');
+    socket.write('  V2');
+    /** nsqd answers a connection's commands in order. */
+    const waiting: PublishCallback[] = [];
+    let pending: Buffer | undefined;
+    let failure: Error | undefined;
+    const failAll = (error: Error) => {
+      failure ??= error;
+      for (const done of waiting.splice(0)) done(error);
+    };
+    socket.on('error', failAll);
+    socket.on('close', () => failAll(new Error('frame writer: connection closed')));
+    socket.on('data', (chunk: Buffer) => {
+      const data = pending ? Buffer.concat([pending, chunk]) : chunk;
+      pending = undefined;
+      let offset = 0;
+      while (data.length - offset >= 8) {
+        const size = data.readUInt32BE(offset);
+        if (data.length - offset - 4 < size) break;
+        const type = data.readUInt32BE(offset + 4);
+        const body = data.subarray(offset + 8, offset + 4 + size);
+        offset += 4 + size;
+        if (type === FRAME_RESPONSE && body.equals(HEARTBEAT)) socket.write(NOP);
+        else if (type === FRAME_RESPONSE) waiting.shift()?.();
+        else waiting.shift()?.(new Error(`nsqd: ${body.toString()}`));
+      }
+      if (offset < data.length) pending = data.subarray(offset);
+    });
+    return {
+      publish(topic: string, payload: BenchPayload, done: PublishCallback): void {
+        if (failure) return done(failure);
+        waiting.push(done);
+        socket.write(pubFrame(topic, JSON.stringify(payload)));
+      },
+      async close(): Promise<void> {
+        socket.removeAllListeners('close');
+        socket.end();
+        socket.destroy();
+      },
+    };
   }
 
   async createConsumer(target: BenchTarget, spec: BenchConsumerSpec): Promise<BenchConsumer> {

@@ -217,7 +217,7 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
     'Side by side on one machine, in one run (issues 5 and 16): raw **nsqjs** configured like our transport (one PUB per publish, one write per FIN), ' +
       '**raw nsqjs + cork + hand MPUB** (the same with the two tricks a performance-minded raw user adds: the socket corked while one read\'s messages are handled, so their FINs leave in one write; publishes of one tick gathered by hand into MPUBs of up to 200), ' +
       '**nestjs-transport-nsq** (ours: `ClientNsq` / `ServerNsq` in minimal Nest apps), **nest-nsq-transport** (the npm transport for Nest), ' +
-      'a **minimal Node frame reader** (no nsqjs, no Nest: the Node ceiling for a consumer, diagnostic only), **Nest\'s own NATS, Redis and RabbitMQ transports** on this machine\'s brokers (emit → handler workloads only), ' +
+      'a **minimal Node frame reader** (no nsqjs, no Nest: the Node ceiling for a consumer, diagnostic only; in the latency cells it also publishes one PUB per message on a raw socket, the floor any NSQ client in Node stands on), **Nest\'s own NATS, Redis and RabbitMQ transports** on this machine\'s brokers (emit → handler workloads only), ' +
       'and nsqd\'s own Go **bench_writer / bench_reader** as the broker\'s ceiling. ' +
       'Every figure is the median of the repetitions with min–max in small type; every ratio is the median of per-repetition ratios (the arms of one repetition run back to back, in rotated order).',
     '',
@@ -271,11 +271,11 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
     if (brokers.length) {
       const tp = brokers.flatMap((b) => index.sizes.map((s): [string, number] => [`${ARM_SHORT[b]} ${sizeLabel(s)}`, index.ratio('e2e.window-1000', s, 'ours', b, 'throughput').median]));
       // A broker that failed a cell (e.g. Redis dropping a subscriber past its output buffer limit) is named, not averaged.
-      const failed = brokers.flatMap((b) => index.sizes.filter((s) => !Number.isFinite(index.summary('e2e.window-1000', s, b, 'throughput').median)).map((s) => `${ARM_SHORT[b]} ${sizeLabel(s)}: ${index.note('e2e.window-1000', s, b) ?? 'no figure'}`));
+      const failed = brokers.flatMap((b) => index.sizes.filter((s) => !Number.isFinite(index.summary('e2e.window-1000', s, b, 'throughput').median)).map((s) => `${ARM_SHORT[b]} ${sizeLabel(s)}: ${(index.note('e2e.window-1000', s, b) ?? 'no figure').replace(/^n\/a: /, '')}`));
       const measuredPairs = tp.filter((q) => Number.isFinite(q[1]));
       rows.push({
         target: "#16 Emit → handler throughput ≥ Nest's NATS / Redis / RabbitMQ transports (ours / theirs)",
-        measured: `${list(measuredPairs, x)}${failed.length ? `; failed on their side: ${failed.join('; ')}` : ''}`,
+        measured: `${list(measuredPairs, x)}${failed.length ? `; no figure on their side: ${failed.join('; ')}` : ''}`,
         met: all(measuredPairs.map((q) => q[1]), (v) => v >= 1),
       });
       // The scenario a latency-sensitive user runs: several messages in flight (mif 100) and nsqd's output buffering
@@ -289,6 +289,11 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
       const scheduled = ratios(lw, 'p50');
       const p50s = (arm: string) => `${ARM_SHORT[arm] ?? arm} ${index.sizes.map((s) => fmtMs(index.summary(lw, s, arm, metric).median)).join(' / ')}`;
       const offRow = lw !== mif1;
+      // NSQ's own floor in this run: raw sockets on both sides (no nsqjs, no Nest), what any NSQ client in Node pays.
+      const floor = index.sizes.map((s): [string, number] => [sizeLabel(s), index.ratio(lw, s, 'ours', 'frames', metric).median]);
+      const floorText = floor.some((q) => Number.isFinite(q[1]))
+        ? `. nsqd's floor in Node (the minimal frame reader, PUB and SUB on raw sockets) p50 ${index.sizes.map((s) => fmtMs(index.summary(lw, s, 'frames', metric).median)).join(' / ')} ms; ours / floor: ${list(floor, x)}`
+        : '';
       rows.push({
         target: offRow
           ? "#16 End-to-end p50 latency ≤ Nest's NATS / Redis / RabbitMQ at 1,000/s (ours / theirs, emit → handler p50; ours at maxInFlight 100 with nsqd's output buffering off, `outputBufferSize: -1`, what a latency-sensitive consumer runs; theirs with their defaults)"
@@ -298,7 +303,8 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
           (offRow
             ? `. p50 in ms (${index.sizes.map(sizeLabel).join(' / ')}): ${['ours', ...brokers].map(p50s).join('; ')}. ` +
               `At mif 1 (nsqd's default buffer, which then flushes every message): ${list(ratios(mif1, metric), x)}`
-            : ''),
+            : '') +
+          floorText,
         met: all(lat.map((q) => q[1]), (v) => v <= 1),
       });
     }
@@ -367,19 +373,27 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
     const ratioPairs = ratios.filter(([a, b]) => tableArms.some((t) => t.id === a) && tableArms.some((t) => t.id === b));
     header.push(...ratioPairs.map(([a, b]) => `${ARM_SHORT[a] ?? a} vs ${ARM_SHORT[b] ?? b}`));
     push(`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`);
+    const limits: string[] = [];
     for (const w of workloads) {
       for (const s of index.sizes) {
         const cells = [WORKLOAD_LABELS[w] ?? w, sizeLabel(s)];
         for (const a of tableArms) {
           const sum = index.summary(w, s, a.id, 'throughput');
           const note = index.note(w, s, a.id);
-          cells.push(Number.isFinite(sum.median) ? fmtRate(sum) : note?.startsWith('n/a') ? 'n/a¹' : `error: ${note ?? 'none'}`);
+          if (Number.isFinite(sum.median)) cells.push(fmtRate(sum));
+          else if (note?.startsWith('n/a') && a.id === 'nnt') cells.push('n/a¹');
+          else if (note?.startsWith('n/a')) {
+            // Any other known limit: the reason under the table (a broker's documented default, say).
+            limits.push(`² ${a.label} ${sizeLabel(s)}: ${note.slice('n/a:'.length).trim()}.`);
+            cells.push('n/a²');
+          } else cells.push(`error: ${note ?? 'none'}`);
         }
         for (const [a, b] of ratioPairs) cells.push(fmtRatio(index.ratio(w, s, a, b, 'throughput')));
         push(`| ${cells.join(' | ')} |`);
       }
     }
     push('');
+    if (limits.length > 0) push(...limits, '');
   };
   throughputTable('Publish (acknowledged messages per second)', PUBLISH, [
     ['ours', 'raw'],
@@ -553,7 +567,7 @@ async function markdown(index: ResultIndex, arms: Array<{ id: string; label: str
 
   push('## Errors', '');
   const errors = r.cells.filter((c) => c.errors.some((e) => !e.startsWith('n/a')));
-  push(errors.length ? errors.map((c) => `- ${c.workload} ${sizeLabel(c.size)} ${c.arm}: ${c.errors.join('; ')}`).join('\n') : 'None: every arm completed every workload.', '');
+  push(errors.length ? errors.map((c) => `- ${c.workload} ${sizeLabel(c.size)} ${c.arm}: ${c.errors.join('; ')}`).join('\n') : 'None: every arm completed every workload it can run (an n/a cell says why not).', '');
 
   // The features' own runs (npm run bench:envelope, bench:tracing, bench:rpc) write their sections next to results.json.
   for (const section of SECTIONS) {
