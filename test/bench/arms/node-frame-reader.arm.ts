@@ -39,6 +39,28 @@ function pubFrame(topic: string, body: string): Buffer {
 }
 
 /**
+ * Calls `onFrame` with each whole frame `socket` reads (type, and where its
+ * data lies in `data`; a frame split over reads is joined first), then
+ * `afterRead` once per read, while `data` still holds that read.
+ */
+function readFrames(socket: Socket, onFrame: (type: number, data: Buffer, start: number, end: number) => void, afterRead?: () => void): void {
+  let pending: Buffer | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    const data = pending ? Buffer.concat([pending, chunk]) : chunk;
+    pending = undefined;
+    let offset = 0;
+    while (data.length - offset >= 8) {
+      const size = data.readUInt32BE(offset);
+      if (data.length - offset - 4 < size) break;
+      onFrame(data.readUInt32BE(offset + 4), data, offset + 8, offset + 4 + size);
+      offset += 4 + size;
+    }
+    if (offset < data.length) pending = data.subarray(offset);
+    afterRead?.();
+  });
+}
+
+/**
  * The Node ceiling for a consumer (diagnostic only, never a product): one
  * socket speaking the NSQ protocol directly, no nsqjs, no Nest. It parses
  * frames in place, JSON-decodes each body like every arm, and writes all the
@@ -62,7 +84,6 @@ export class NodeFrameReaderArm implements BenchArm {
     socket.write('  V2');
     /** nsqd answers a connection's commands in order. */
     const waiting: PublishCallback[] = [];
-    let pending: Buffer | undefined;
     let failure: Error | undefined;
     const failAll = (error: Error) => {
       failure ??= error;
@@ -70,21 +91,11 @@ export class NodeFrameReaderArm implements BenchArm {
     };
     socket.on('error', failAll);
     socket.on('close', () => failAll(new Error('frame writer: connection closed')));
-    socket.on('data', (chunk: Buffer) => {
-      const data = pending ? Buffer.concat([pending, chunk]) : chunk;
-      pending = undefined;
-      let offset = 0;
-      while (data.length - offset >= 8) {
-        const size = data.readUInt32BE(offset);
-        if (data.length - offset - 4 < size) break;
-        const type = data.readUInt32BE(offset + 4);
-        const body = data.subarray(offset + 8, offset + 4 + size);
-        offset += 4 + size;
-        if (type === FRAME_RESPONSE && body.equals(HEARTBEAT)) socket.write(NOP);
-        else if (type === FRAME_RESPONSE) waiting.shift()?.();
-        else waiting.shift()?.(new Error(`nsqd: ${body.toString()}`));
-      }
-      if (offset < data.length) pending = data.subarray(offset);
+    readFrames(socket, (type, data, start, end) => {
+      const body = data.subarray(start, end);
+      if (type === FRAME_RESPONSE && body.equals(HEARTBEAT)) socket.write(NOP);
+      else if (type === FRAME_RESPONSE) waiting.shift()?.();
+      else waiting.shift()?.(new Error(`nsqd: ${body.toString()}`));
     });
     return {
       publish(topic: string, payload: BenchPayload, done: PublishCallback): void {
@@ -113,25 +124,17 @@ export class NodeFrameReaderArm implements BenchArm {
     );
     const identifyLength = Buffer.alloc(4);
     identifyLength.writeUInt32BE(identify.length);
-    let pending: Buffer | undefined;
     let okSeen = 0;
     let closed: (() => void) | undefined;
     const onSubscribed = withDeadline(
       new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
         socket.on('close', () => closed?.());
-        socket.on('data', (chunk: Buffer) => {
-          const data = pending ? Buffer.concat([pending, chunk]) : chunk;
-          pending = undefined;
-          let offset = 0;
-          const ids: Buffer[] = [];
-          while (data.length - offset >= 8) {
-            const size = data.readUInt32BE(offset);
-            if (data.length - offset - 4 < size) break;
-            const type = data.readUInt32BE(offset + 4);
-            const start = offset + 8;
-            const end = offset + 4 + size;
-            offset = end;
+        /** The ids of this read's handled messages: they point into the read's data, written before the next read. */
+        const ids: Buffer[] = [];
+        readFrames(
+          socket,
+          (type, data, start, end) => {
             if (type === FRAME_MESSAGE) {
               const id = data.subarray(start + ID_START, start + BODY_START);
               const result = spec.onMessage(JSON.parse(data.toString('utf8', start + BODY_START, end)) as BenchPayload);
@@ -151,11 +154,11 @@ export class NodeFrameReaderArm implements BenchArm {
             } else if (type === FRAME_ERROR) {
               reject(new Error(`nsqd: ${data.toString('utf8', start, end)}`));
             }
-          }
-          if (offset < data.length) pending = data.subarray(offset);
-          // Written before `pending` can be overwritten: the ids point into `data`.
-          if (ids.length > 0) socket.write(finFrames(ids));
-        });
+          },
+          () => {
+            if (ids.length > 0) socket.write(finFrames(ids.splice(0)));
+          },
+        );
         socket.write(Buffer.concat([Buffer.from('  V2IDENTIFY\n'), identifyLength, identify, Buffer.from(`SUB ${spec.topic} ${spec.channel}\n`)]));
       }),
       10_000,

@@ -229,10 +229,9 @@ export class NsqProducer {
       const leave = () => {
         if (this.batcher!.take(batch)) this.sendBatch(batch);
       };
-      // Without a linger, a batch holds the emits of the macrotask that opened it (and of the microtasks it
-      // ran): it leaves as soon as that code is done, not after the event loop's next poll for I/O.
-      if (lingerMs > 0 && !turn) batch.timer = setTimeout(leave, lingerMs);
-      else process.nextTick(leave);
+      if (turn) process.nextTick(leave);
+      else if (lingerMs > 0) batch.timer = setTimeout(leave, lingerMs);
+      else setImmediate(leave);
     }
   }
 

@@ -9,7 +9,7 @@ export interface NsqBatchingOptions {
    * @default 1048576, or maxBatchBytes if lower
    */
   readonly maxBytes?: number;
-  /** How long the first emit of a batch waits for others; 0 = only emits made in the same burst (same macrotask). @default 0 */
+  /** How long the first emit of a batch waits for others; 0 = only emits made until the event loop's next `setImmediate` turn (the same macrotask and the I/O callbacks run before it). @default 0 */
   readonly lingerMs?: number;
 }
 

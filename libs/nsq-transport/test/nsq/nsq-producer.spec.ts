@@ -82,27 +82,6 @@ describe('NsqProducer', () => {
     expect(p.pendingCount).toBe(0);
   });
 
-  it('sends a coalesced batch at the end of the macrotask that opened it, before the next macrotask runs', async () => {
-    const nsqd = await fake();
-    const p = producer([nsqd.address], { batching: { maxMessages: 100, maxBytes: 1024 * 1024, lingerMs: 0 } });
-    await p.whenAvailable(2_000);
-    const published = await new Promise<Promise<void>[]>((resolve) => {
-      setImmediate(() => {
-        // The next macrotask is queued before the emits below: a batch that waited for the event loop would still be
-        // open when it runs, and take `z` too.
-        setImmediate(() => resolve([...first, p.publish('m', [Buffer.from('z')])]));
-        // `x` leaves alone; `y`, made while `x` is outstanding, is coalesced.
-        const first = [p.publish('m', [Buffer.from('x')]), p.publish('m', [Buffer.from('y')])];
-      });
-    });
-    await Promise.all(published);
-    const messagesPerFrame = nsqd.connections
-      .flatMap((c) => c.commands)
-      .filter((c) => (c.name === 'PUB' || c.name === 'MPUB') && c.params[0] === 'm')
-      .map((c) => (c.name === 'PUB' ? 1 : c.body!.readUInt32BE(0)));
-    expect(messagesPerFrame).toEqual([1, 1, 1]);
-  });
-
   it('sends large bodies published behind others as they were when published, while their memory is reused for later ones', async () => {
     const nsqd = await fake();
     const p = producer([nsqd.address], { batching: { maxMessages: 100, maxBytes: 1024 * 1024, lingerMs: 0 } });
