@@ -242,10 +242,9 @@ export class NsqProducerConnection {
         publish.settle(new NsqUnavailableError(`the publish to "${publish.topic}" waited ${timeoutMs} ms behind a larger one at ${this.address}; nothing was written`));
       }
     }
-    let oldest = this.inFlight.first;
+    const oldest = this.inFlight.first;
     if (!oldest || oldest.deadline > now) return;
-    for (; oldest && oldest.deadline <= now; oldest = this.inFlight.first) {
-      const publish = oldest;
+    for (let publish: OutboundPublish | undefined = oldest; publish && publish.deadline <= now; publish = this.inFlight.first) {
       this.inFlight.delete(publish);
       // A barrier that got no answer in time no longer holds the others back (its size stays unproven).
       if (this.barrier === publish) this.barrier = undefined;
