@@ -158,6 +158,28 @@ export function longestEmitMs(producerLedgers: readonly string[]): number {
   return longest;
 }
 
+/**
+ * Ids an nsqd killed at `brokenAt` (epoch ms, taken once the kill returned) may
+ * still have held: emitted before then, acknowledged, and not handled by then.
+ * Every message a SIGKILL loses is one of these. Read after the run: an OK
+ * already on its way when nsqd died can reach the producer's ledger after the
+ * kill returned, so a count taken at the kill undercounts what nsqd held.
+ */
+export function heldByNsqdAt(brokenAt: number, producerLedgers: readonly string[], consumerLedgers: readonly string[]): Set<string> {
+  const held = new Set<string>();
+  for (const path of producerLedgers) {
+    const before = new Set<string>();
+    for (const [kind, id, at] of readLines(path)) {
+      if (kind === 'E' && Number(at) < brokenAt) before.add(id!);
+      else if (kind === 'O' && before.has(id!)) held.add(id!);
+    }
+  }
+  for (const path of consumerLedgers) {
+    for (const [kind, id, result, at] of readLines(path)) if (kind === 'D' && result === 'ok' && Number(at) <= brokenAt) held.delete(id!);
+  }
+  return held;
+}
+
 /** Acknowledged emits whose OK came after `since` (epoch ms). */
 export function acknowledgedAfter(producerLedgers: readonly string[], since: number): number {
   let ok = 0;

@@ -1,6 +1,6 @@
 import type { NsqdNode } from '../../support/nsqd-node.js';
 import { waitFor } from '../../support/wait-for.js';
-import { type AccountingReport, acknowledgedAfter, acknowledgedSoFar, handledSoFar, readLines, waitForDrained } from './accounting.js';
+import { type AccountingReport, acknowledgedAfter, acknowledgedSoFar, handledSoFar, heldByNsqdAt, readLines, waitForDrained } from './accounting.js';
 import type { FaultApp, FaultAppExit } from './fault-app.js';
 import { type MatrixCombo, comboLabel, comboTag } from './fault-matrix-plan.js';
 import { FaultScenario } from './fault-scenario.js';
@@ -198,7 +198,7 @@ export async function runConnectionFault(nsqd: NsqdNode, combo: MatrixCombo, ca:
       };
     });
     const busyReport = scenarios.busy.check();
-    const heldAtKill = combo.fault === 'sigkill' ? inNsqdAt(brokenAt, scenarios.busy) : undefined;
+    const heldAtKill = combo.fault === 'sigkill' ? heldByNsqdAt(brokenAt, scenarios.busy.producerLedgers, scenarios.busy.consumerLedgers) : undefined;
     const idleReport = scenarios.idle.check();
     if (missedWaits.length > 0) console.info(`${comboLabel(combo)}: conditions not met by their deadline: ${missedWaits.join('; ')}`);
     return {
@@ -234,26 +234,6 @@ function reportedErrors(ledger: string, since: number): string[] {
     .filter(([line, , , at]) => line === 'X' && Number(at) > since)
     .map(([, name, code]) => (code === '-' ? name! : `${name}/${code}`));
   return [...new Set(errors)];
-}
-
-/**
- * Ids nsqd may still have held when it died at `brokenAt`: acknowledged, emitted
- * before then, and not handled by then. Read after the run, because an OK
- * already on its way when nsqd died may be processed after the kill.
- */
-function inNsqdAt(brokenAt: number, scenario: FaultScenario): Set<string> {
-  const held = new Set<string>();
-  for (const path of scenario.producerLedgers) {
-    const before = new Set<string>();
-    for (const [kind, id, at] of readLines(path)) {
-      if (kind === 'E' && Number(at) < brokenAt) before.add(id!);
-      else if (kind === 'O' && before.has(id!)) held.add(id!);
-    }
-  }
-  for (const path of scenario.consumerLedgers) {
-    for (const [kind, id, result, at] of readLines(path)) if (kind === 'D' && result === 'ok' && Number(at) <= brokenAt) held.delete(id!);
-  }
-  return held;
 }
 
 /** Successful handler completions after `since`. */
